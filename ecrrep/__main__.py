@@ -1,0 +1,3 @@
+from ecrrep.cli import main
+
+main()

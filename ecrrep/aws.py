@@ -1,0 +1,275 @@
+"""The one place that builds boto3 clients, counts calls and turns AWS errors into one line.
+
+Resource modules receive an `AwsContext` and ask it for clients; nothing else creates a
+session. Retries, timeouts and the connection pool are botocore's, configured here.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+DEFAULT_MAX_ATTEMPTS = 10
+CONNECT_TIMEOUT_SECONDS = 5
+READ_TIMEOUT_SECONDS = 30
+DEFAULT_PARALLELISM = 10
+
+# Operations that change the account; used to tell reads from writes in call counts.
+_MUTATING_PREFIXES = (
+    "Create", "Put", "Delete", "Update", "Tag", "Untag", "Set", "Attach", "Detach",
+    "Add", "Remove", "Subscribe", "Unsubscribe", "BatchDelete", "Publish",
+    "Start", "Stop", "Enable", "Disable", "Invoke", "Replace",
+)
+
+
+def is_mutating(operation: str) -> bool:
+    return operation.startswith(_MUTATING_PREFIXES)
+
+
+class AwsError(Exception):
+    """An AWS call that failed, as one readable line: action, resource, code and message."""
+
+    def __init__(self, action: str, resource: str, code: str, message: str):
+        self.action = action
+        self.resource = resource
+        self.code = code
+        self.message = message
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        where = f" {self.resource}" if self.resource else ""
+        return f"{self.action}{where}: {self.code}: {self.message}"
+
+
+def translate_error(exc: BaseException, resource: str = "", action: str = "") -> AwsError:
+    """Turn a botocore exception into an AwsError naming what failed."""
+    if isinstance(exc, AwsError):
+        return exc
+    if isinstance(exc, botocore.exceptions.ClientError):
+        error = exc.response.get("Error", {})
+        code = error.get("Code") or str(exc.response.get("ResponseMetadata", {}).get(
+            "HTTPStatusCode", "Unknown"))
+        message = error.get("Message") or str(exc)
+        return AwsError(action or exc.operation_name, resource, code, _one_line(message))
+    if isinstance(exc, botocore.exceptions.NoCredentialsError):
+        return AwsError(action or "Authenticate", resource, "NoCredentials",
+                        "no AWS credentials found (set AWS_PROFILE, --profile or the "
+                        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY variables)")
+    if isinstance(exc, botocore.exceptions.EndpointConnectionError
+                  | botocore.exceptions.ConnectTimeoutError):
+        return AwsError(action or "Connect", resource, "EndpointUnreachable", _one_line(str(exc)))
+    if isinstance(exc, botocore.exceptions.ReadTimeoutError):
+        return AwsError(action or "Read", resource, "ReadTimeout", _one_line(str(exc)))
+    if isinstance(exc, botocore.exceptions.BotoCoreError):
+        return AwsError(action or "Call", resource, type(exc).__name__, _one_line(str(exc)))
+    raise TypeError(f"not an AWS error: {exc!r}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+AWS_EXCEPTIONS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
+
+
+@contextmanager
+def aws_action(resource: str, action: str = "") -> Iterator[None]:
+    """Translate any AWS failure inside the block into an AwsError about `resource`."""
+    try:
+        yield
+    except AwsError:
+        raise
+    except AWS_EXCEPTIONS as exc:
+        raise translate_error(exc, resource, action) from exc
+
+
+def error_code(exc: BaseException) -> str:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        return exc.response.get("Error", {}).get("Code", "")
+    if isinstance(exc, AwsError):
+        return exc.code
+    return ""
+
+
+@dataclass
+class CallStats:
+    """API calls made, by service and operation, and the attempts botocore retried."""
+
+    calls: Counter
+    attempts: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+    @property
+    def mutating(self) -> int:
+        return sum(n for (_, op), n in self.calls.items() if is_mutating(op))
+
+    @property
+    def retries(self) -> int:
+        return max(0, self.attempts - self.total)
+
+    def by_service(self) -> dict[str, int]:
+        out: Counter = Counter()
+        for (service, _), n in self.calls.items():
+            out[service] += n
+        return dict(sorted(out.items()))
+
+
+class AwsContext:
+    """Clients per (service, region), shared by threads, plus a bounded worker pool."""
+
+    def __init__(
+        self,
+        profile: str | None = None,
+        endpoint_url: str | None = None,
+        parallelism: int = DEFAULT_PARALLELISM,
+    ):
+        self.profile = profile
+        self.endpoint_url = endpoint_url
+        self.parallelism = max(1, parallelism)
+        self._session = boto3.Session(profile_name=profile) if profile else boto3.Session()
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+        self._calls: Counter = Counter()
+        self._attempts = 0
+        self._cache: dict[Any, Any] = {}
+        self._cache_locks: dict[Any, threading.Lock] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._account_id: str | None = None
+
+    # -- clients -----------------------------------------------------------------------------
+
+    def client_config(self) -> Config:
+        retries: dict[str, Any] = {"mode": os.environ.get("AWS_RETRY_MODE", "standard")}
+        if not os.environ.get("AWS_MAX_ATTEMPTS"):
+            retries["max_attempts"] = DEFAULT_MAX_ATTEMPTS
+        return Config(
+            retries=retries,
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            read_timeout=READ_TIMEOUT_SECONDS,
+            max_pool_connections=self.parallelism + 2,
+        )
+
+    def client(self, service: str, region: str) -> Any:
+        key = (service, region)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._session.client(
+                    service,
+                    region_name=region,
+                    endpoint_url=self.endpoint_url,
+                    config=self.client_config(),
+                )
+                events = client.meta.events
+                events.register("before-call.*.*", self._count_call)
+                events.register("before-send.*.*", self._count_attempt)
+                self._clients[key] = client
+            return client
+
+    def _count_call(self, model: Any, **_: Any) -> None:
+        with self._lock:
+            self._calls[(model.service_model.service_name, model.name)] += 1
+
+    def _count_attempt(self, **_: Any) -> None:
+        with self._lock:
+            self._attempts += 1
+
+    def stats(self) -> CallStats:
+        with self._lock:
+            return CallStats(Counter(self._calls), self._attempts)
+
+    def credentials_secrets(self) -> list[str]:
+        """The secret parts of the credentials in use, so output can be checked against them."""
+        creds = self._session.get_credentials()
+        if creds is None:
+            return []
+        frozen = creds.get_frozen_credentials()
+        return [s for s in (frozen.secret_key, frozen.token) if s]
+
+    # -- account ----------------------------------------------------------------------------
+
+    def account_id(self, region: str) -> str:
+        with self._lock:
+            if self._account_id is not None:
+                return self._account_id
+        with aws_action("caller identity", "GetCallerIdentity"):
+            identity = self.client("sts", region).get_caller_identity()
+        with self._lock:
+            self._account_id = identity["Account"]
+            return self._account_id
+
+    # -- concurrency and shared reads --------------------------------------------------------
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """Run fn over items on the shared pool; results in input order, first error raised.
+
+        A call made from inside a pool worker runs inline, so the bounded pool never waits on
+        itself.
+        """
+        items = list(items)
+        if len(items) <= 1 or self.parallelism == 1 or _in_pool_worker():
+            return [fn(item) for item in items]
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    self.parallelism, thread_name_prefix=_POOL_THREAD_PREFIX
+                )
+            pool = self._pool
+        futures = [pool.submit(fn, item) for item in items]
+        return [f.result() for f in futures]
+
+    def cached(self, key: Any, compute: Callable[[], T]) -> T:
+        """Compute a shared read once per run, even when several threads ask at once."""
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+            lock = self._cache_locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._lock:
+                if key in self._cache:
+                    return self._cache[key]
+            value = compute()
+            with self._lock:
+                self._cache[key] = value
+            return value
+
+    def forget(self, key: Any) -> None:
+        with self._lock:
+            self._cache.pop(key, None)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+
+_POOL_THREAD_PREFIX = "ecrrep-pool"
+
+
+def _in_pool_worker() -> bool:
+    return threading.current_thread().name.startswith(_POOL_THREAD_PREFIX)
+
+
+def paginate(client: Any, operation: str, result_key: str, **params: Any) -> list[Any]:
+    """Every item of a paginated listing, using botocore's paginator for the operation."""
+    paginator = client.get_paginator(operation)
+    items: list[Any] = []
+    for page in paginator.paginate(**params):
+        items.extend(page.get(result_key, []))
+    return items

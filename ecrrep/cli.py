@@ -1,0 +1,419 @@
+"""The `ecrrep` command line: parse, call, render, exit code.
+
+Heavy modules (boto3, moto, rich, the resource kinds) are imported inside the commands so that
+`ecrrep --help` and `ecrrep --version` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+DEFAULT_CONFIG_FILES = ("ecrrep.yaml", "config.yaml")
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+
+
+@dataclass
+class App:
+    """Global options, shared by every command."""
+
+    config: str | None
+    profile: str | None
+    endpoint_url: str | None
+    no_color: bool
+    verbose: int
+    parallelism: int
+
+    def console(self, stderr: bool = False) -> Any:
+        from ecrrep.render import make_console
+
+        return make_console(stderr=stderr, no_color=self.no_color)
+
+    def config_path(self) -> str:
+        if self.config:
+            return self.config
+        for name in DEFAULT_CONFIG_FILES:
+            if Path(name).exists():
+                return name
+        fail(f"no spec file: neither {' nor '.join(DEFAULT_CONFIG_FILES)} is here "
+             "(pass -c FILE or set ECRREP_CONFIG)")
+
+    def aws(self) -> Any:
+        from ecrrep.aws import AwsContext
+
+        return AwsContext(self.profile, self.endpoint_url, self.parallelism)
+
+
+class CommandError(click.ClickException):
+    """A failure already explained in one line; exits 1 without a traceback."""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def fail(message: str) -> NoReturn:
+    raise CommandError(message)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"],
+                               "auto_envvar_prefix": "ECRREP"})
+@click.option("-c", "--config", metavar="FILE",
+              help="Spec file. Default: ecrrep.yaml, then config.yaml.")
+@click.option("--profile", metavar="NAME", help="AWS profile to use (else the standard chain).")
+@click.option("--endpoint-url", metavar="URL",
+              help="Send every AWS call here, e.g. a local emulator. Else AWS_ENDPOINT_URL.")
+@click.option("--no-color", is_flag=True, default=lambda: bool(os.environ.get("NO_COLOR")),
+              help="Plain output without colours (also NO_COLOR).")
+@click.option("-v", "--verbose", count=True,
+              help="Tracebacks on errors, API call counts, images a lifecycle change expires.")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=10, show_default=True,
+              help="How many AWS calls run at once.")
+@click.version_option(package_name="ecrrep", prog_name="ecrrep")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, profile: str | None,
+        endpoint_url: str | None, no_color: bool, verbose: int, parallelism: int) -> None:
+    """Keep an Amazon ECR registry set up for cross-region replication, from one YAML spec.
+
+    \b
+    Typical use:
+      ecrrep plan                 show how the account differs from the spec
+      ecrrep apply                converge it (asks for "yes" first)
+      ecrrep plan --detailed-exitcode   0 in sync, 2 changes pending, 1 error
+      ecrrep demo                 the whole life cycle against a local emulator
+
+    Credentials come from the standard AWS chain (--profile, AWS_PROFILE, environment);
+    every option can also be set as ECRREP_<OPTION>, e.g. ECRREP_CONFIG.
+    """
+    ctx.obj = App(config, profile, endpoint_url, no_color, verbose, parallelism)
+
+
+# -- shared steps ----------------------------------------------------------------------------
+
+
+def load_spec_or_exit(app: App, path: str | None = None, text: str | None = None) -> Any:
+    """Load and validate the spec; on errors print every diagnostic and exit 1."""
+    from ecrrep.spec_loader import SpecError, load_spec, load_spec_text
+
+    try:
+        loaded = load_spec_text(text, path) if text is not None else load_spec(
+            path or app.config_path())
+    except SpecError as exc:
+        err = app.console(stderr=True)
+        for diagnostic in exc.diagnostics:
+            err.print(str(diagnostic), markup=False, style="red")
+        count = len(exc.diagnostics)
+        raise CommandError(f"the spec has {count} error{'s' if count != 1 else ''}; "
+                           "nothing was sent to AWS") from exc
+    err = app.console(stderr=True)
+    for warning in loaded.warnings:
+        err.print(str(warning), markup=False, style="yellow")
+    return loaded
+
+
+def run_aws(app: App, fn: Any) -> Any:
+    """Run fn with an AwsContext; AWS errors become one line, stats go to stderr with -v."""
+    from ecrrep.aws import AWS_EXCEPTIONS, AwsError, translate_error
+
+    aws = app.aws()
+    try:
+        return fn(aws)
+    except AWS_EXCEPTIONS + (AwsError,) as exc:
+        if app.verbose:
+            traceback.print_exc()
+        raise CommandError(translate_error(exc).line()) from exc
+    finally:
+        aws.close()
+        if app.verbose:
+            print_call_stats(app, aws)
+
+
+def print_call_stats(app: App, aws: Any) -> None:
+    stats = aws.stats()
+    services = ", ".join(f"{s} {n}" for s, n in stats.by_service().items()) or "none"
+    app.console(stderr=True).print(
+        f"API calls: {stats.total} ({stats.mutating} mutating; retries {stats.retries}) "
+        f"— {services}", markup=False, style="dim")
+
+
+def kind_titles() -> dict[str, str]:
+    from ecrrep.resources import all_kinds
+
+    return {k.type: k.title for k in all_kinds()}
+
+
+def diff_options(loaded: Any, adopt: bool, force_delete_images: bool) -> Any:
+    from ecrrep.diff import DiffOptions
+
+    return DiffOptions(loaded.spec.project, adopt=adopt, force_delete_images=force_delete_images)
+
+
+def emit_json(document: Any) -> None:
+    click.echo(json.dumps(document, indent=2, sort_keys=False, default=str))
+
+
+# -- plan ------------------------------------------------------------------------------------
+
+
+adopt_option = click.option(
+    "--adopt", is_flag=True,
+    help="Take over same-named resources that lack the ownership tag instead of refusing.")
+force_option = click.option(
+    "--force-delete-images", is_flag=True,
+    help="Allow deleting repositories that still hold images.")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON document.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, writable=True),
+              help="Save the plan, for `ecrrep apply FILE`.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 when nothing changes, 2 when something would.")
+@adopt_option
+@force_option
+@click.pass_obj
+def plan(app: App, as_json: bool, out_file: str | None, detailed_exitcode: bool, adopt: bool,
+         force_delete_images: bool) -> None:
+    """Show how the account differs from the spec. Changes nothing."""
+    from ecrrep.engine import plan_for
+    from ecrrep.plan import planfile_document
+    from ecrrep.render import render_plan
+
+    loaded = load_spec_or_exit(app)
+    options = diff_options(loaded, adopt, force_delete_images)
+    the_plan = run_aws(app, lambda aws: plan_for(aws, loaded.spec, options))
+    if as_json:
+        emit_json(the_plan.to_json())
+    else:
+        render_plan(app.console(), the_plan, kind_titles(), verbose=app.verbose > 0)
+    if out_file:
+        doc = planfile_document(the_plan, loaded.text, loaded.path,
+                                {"adopt": adopt, "force_delete_images": force_delete_images})
+        Path(out_file).write_text(json.dumps(doc, indent=2, default=str))
+        app.console(stderr=True).print(f"Saved the plan to {out_file}; apply it with "
+                                       f"`ecrrep apply {out_file}`.", markup=False)
+    if detailed_exitcode and the_plan.has_changes:
+        sys.exit(EXIT_CHANGES)
+
+
+# -- apply / destroy -------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("planfile", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the plan and the result as one JSON document (needs --auto-approve).")
+@adopt_option
+@force_option
+@click.pass_obj
+def apply(app: App, planfile: str | None, auto_approve: bool, as_json: bool, adopt: bool,
+          force_delete_images: bool) -> None:
+    """Converge the account to the spec (or carry out a saved PLANFILE)."""
+    from ecrrep.engine import plan_for
+
+    if planfile:
+        loaded, options, the_plan = load_planfile(app, planfile)
+        force_delete_images = options.force_delete_images
+    else:
+        loaded = load_spec_or_exit(app)
+        options = diff_options(loaded, adopt, force_delete_images)
+        the_plan = run_aws(app, lambda aws: plan_for(aws, loaded.spec, options))
+    execute_plan(app, the_plan, auto_approve, as_json, force_delete_images, verb="apply")
+
+
+@cli.command()
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the plan and the result as one JSON document (needs --auto-approve).")
+@force_option
+@click.pass_obj
+def destroy(app: App, auto_approve: bool, as_json: bool, force_delete_images: bool) -> None:
+    """Delete everything this spec owns, in every region. Keeps what it does not own."""
+    from ecrrep.engine import plan_for
+
+    loaded = load_spec_or_exit(app)
+    options = diff_options(loaded, False, force_delete_images)
+    the_plan = run_aws(app, lambda aws: plan_for(aws, loaded.spec, options, destroy=True))
+    execute_plan(app, the_plan, auto_approve, as_json, force_delete_images, verb="destroy")
+
+
+def load_planfile(app: App, planfile: str) -> tuple[Any, Any, Any]:
+    """A saved plan, checked against the account as it is now."""
+    from ecrrep.engine import plan_for
+    from ecrrep.plan import PLANFILE_KIND, Plan
+
+    try:
+        doc = json.loads(Path(planfile).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(f"{planfile}: not a saved plan ({exc})")
+    if not isinstance(doc, dict) or doc.get("kind") != PLANFILE_KIND:
+        fail(f"{planfile}: not a saved plan (make one with `ecrrep plan --out FILE`)")
+    loaded = load_spec_or_exit(app, path=doc["spec_path"], text=doc["spec_text"])
+    opts = doc.get("options", {})
+    options = diff_options(loaded, bool(opts.get("adopt")), bool(opts.get("force_delete_images")))
+    fresh = run_aws(app, lambda aws: plan_for(aws, loaded.spec, options))
+    if fresh.state_fingerprint != doc["state_fingerprint"]:
+        fail(f"{planfile} was made against a state of the account that has since changed; "
+             "run `ecrrep plan` again")
+    return loaded, options, Plan.from_json(doc["plan"], doc["state_fingerprint"])
+
+
+def execute_plan(app: App, the_plan: Any, auto_approve: bool, as_json: bool,
+                 force_delete_images: bool, verb: str, show_plan: bool = True) -> None:
+    from ecrrep.render import render_plan
+
+    out = app.console()
+    if as_json and not auto_approve:
+        fail(f"{verb} --json needs --auto-approve: there is no one to answer the prompt")
+    if show_plan and not as_json:
+        render_plan(out, the_plan, kind_titles(), verbose=app.verbose > 0)
+    if the_plan.blocked:
+        if as_json:
+            emit_json({"plan": the_plan.to_json(), "applied": False})
+        fail(f"{verb} refused: {len(the_plan.blocked)} change(s) cannot be applied (listed "
+             "above); nothing was changed")
+    if not the_plan.has_changes:
+        if as_json:
+            emit_json({"plan": the_plan.to_json(), "applied": True, "done": [], "failed": [],
+                       "not_done": []})
+        else:
+            out.print("\nNo changes. The account matches the spec.", markup=False)
+        return
+    if not auto_approve:
+        confirm(verb)
+    report = run_aws(app, lambda aws: run_changes(app, aws, the_plan, force_delete_images))
+    if as_json:
+        emit_json({
+            "plan": the_plan.to_json(),
+            "applied": report.ok,
+            "done": [c.address for c in report.done],
+            "failed": [{"address": c.address, "error": e.line()} for c, e in report.failed],
+            "not_done": [c.address for c in report.not_done],
+        })
+    else:
+        render_report(out, report, verb)
+    if not report.ok:
+        sys.exit(EXIT_ERROR)
+
+
+def confirm(verb: str) -> None:
+    if not sys.stdin.isatty():
+        fail(f"{verb} needs confirmation, but there is no terminal to ask on; nothing was "
+             "changed (pass --auto-approve to go ahead without asking)")
+    click.echo(f"\nDo you want to {verb} these changes? Only 'yes' will be accepted.")
+    answer = click.prompt("  Enter a value", default="", show_default=False)
+    if answer.strip() != "yes":
+        fail(f"{verb} cancelled; nothing was changed")
+
+
+def run_changes(app: App, aws: Any, the_plan: Any, force_delete_images: bool) -> Any:
+    """Apply with a progress display on stderr; Ctrl-C or SIGTERM stops new changes starting."""
+    import signal
+    import threading
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ecrrep.engine import apply_plan
+    from ecrrep.resources.base import ApplyOptions
+
+    err = app.console(stderr=True)
+    stop = threading.Event()
+    verbs = {"create": "created", "update": "updated", "delete": "destroyed"}
+
+    def request_stop(signum: int, _frame: Any) -> None:
+        if not stop.is_set():
+            stop.set()
+            err.print(f"\nReceived {signal.Signals(signum).name}: finishing the changes in "
+                      "flight, starting no new ones.", markup=False, style="yellow")
+
+    previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      console=err, transient=True) as progress:
+            task = progress.add_task("Applying", total=len(the_plan.actionable))
+
+            def on_event(event: Any) -> None:
+                change = event.change
+                if event.status == "started":
+                    progress.update(task, description=f"{change.action} {change.address}")
+                    return
+                progress.advance(task)
+                if event.status == "done":
+                    progress.console.print(f"✓ {change.address}: {verbs[change.action]}",
+                                           markup=False, style="green")
+                else:
+                    progress.console.print(f"✗ {change.address}: {event.error.line()}",
+                                           markup=False, style="red")
+
+            return apply_plan(aws, the_plan, ApplyOptions(force_delete_images), on_event, stop)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def render_report(out: Any, report: Any, verb: str) -> None:
+    from ecrrep.plan import Plan
+
+    done = Plan(report.done).summary()
+    if report.ok:
+        title = "Apply complete!" if verb == "apply" else "Destroy complete!"
+        out.print(f"\n{title} Resources: {done['add']} added, {done['change']} changed, "
+                  f"{done['destroy']} destroyed.", markup=False, style="bold green")
+        return
+    out.print(f"\n{verb.capitalize()} stopped. Done: {done['add']} added, {done['change']} "
+              f"changed, {done['destroy']} destroyed.", markup=False, style="bold red")
+    for change, error in report.failed:
+        out.print(f"  failed:   {change.address}: {error.line()}", markup=False, style="red")
+    for change in report.not_done:
+        out.print(f"  not done: {change.action} {change.address}", markup=False, style="yellow")
+    out.print("Run `ecrrep apply` again to converge from here.", markup=False)
+
+
+# -- schema, demo, sandbox -------------------------------------------------------------------
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec, for editors."""
+    from ecrrep.spec_loader import json_schema
+
+    emit_json(json_schema())
+
+
+@cli.command()
+@click.pass_obj
+def demo(app: App) -> None:
+    """Run plan → apply → plan against an embedded AWS emulator. No AWS account needed."""
+    from ecrrep.sandbox import run_demo
+
+    run_demo(app)
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+def sandbox(port: int) -> None:
+    """Serve the AWS emulator on 127.0.0.1 until Ctrl-C, and print how to use it."""
+    from ecrrep.sandbox import serve_sandbox
+
+    serve_sandbox(port)
+
+
+def main() -> None:
+    cli(prog_name="ecrrep")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Read current state, make the plan, apply it in dependency order.
+
+`make_plan` is pure; reading and applying go through the resource kinds and the AwsContext.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ecrrep.aws import AWS_EXCEPTIONS, AwsError, translate_error
+from ecrrep.diff import DiffOptions
+from ecrrep.plan import Change, Plan, Resource, state_fingerprint
+from ecrrep.resources import all_kinds
+from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
+
+if TYPE_CHECKING:
+    from ecrrep.aws import AwsContext
+    from ecrrep.spec import Spec
+
+
+def read_target(ctx: AwsContext, spec: Spec) -> Target:
+    return Target(account_id=ctx.account_id(spec.source_region))
+
+
+def read_current(ctx: AwsContext, spec: Spec, kinds: list[ResourceKind]) -> list[Resource]:
+    """Everything that exists under the names this spec uses, kind by kind."""
+    current: list[Resource] = []
+    for kind in kinds:
+        current.extend(kind.read(ctx, spec))
+    return current
+
+
+def make_plan(
+    spec: Spec,
+    target: Target,
+    current: list[Resource],
+    options: DiffOptions,
+    kinds: list[ResourceKind],
+    destroy: bool = False,
+) -> Plan:
+    """The changes that take `current` to what the spec wants (or to nothing, for destroy)."""
+    changes: list[Change] = []
+    for kind in kinds:
+        desired = [] if destroy else kind.desired(spec, target)
+        mine = [r for r in current if r.type == kind.type]
+        changes.extend(kind.diff(desired, mine, options))
+    return Plan(changes, state_fingerprint(current))
+
+
+def plan_for(
+    ctx: AwsContext, spec: Spec, options: DiffOptions, destroy: bool = False
+) -> Plan:
+    kinds = all_kinds()
+    target = read_target(ctx, spec)
+    current = read_current(ctx, spec, kinds)
+    return make_plan(spec, target, current, options, kinds, destroy=destroy)
+
+
+# -- apply -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ApplyReport:
+    done: list[Change] = field(default_factory=list)
+    failed: list[tuple[Change, AwsError]] = field(default_factory=list)
+    not_done: list[Change] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.not_done
+
+
+@dataclass(frozen=True)
+class ApplyEvent:
+    change: Change
+    status: str  # "started" | "done" | "failed"
+    error: AwsError | None = None
+
+
+def apply_stages(plan: Plan, kinds: list[ResourceKind]) -> list[list[Change]]:
+    """Creates and updates kind by kind in dependency order, then deletes in reverse order.
+
+    Changes within one stage do not depend on each other and may run at once.
+    """
+    order = [k.type for k in kinds]
+    actionable = plan.actionable
+    stages = [[c for c in actionable if c.type == t and c.action != "delete"] for t in order]
+    stages += [[c for c in actionable if c.type == t and c.action == "delete"]
+               for t in reversed(order)]
+    return [s for s in stages if s]
+
+
+def apply_plan(
+    ctx: AwsContext,
+    plan: Plan,
+    options: ApplyOptions,
+    on_event: Callable[[ApplyEvent], None] = lambda e: None,
+    stop: threading.Event | None = None,
+) -> ApplyReport:
+    """Carry out the plan's changes. After a failure (or a stop request) no new change starts;
+    the ones in flight finish, and the report says what was done and what was not."""
+    kinds = {k.type: k for k in all_kinds()}
+    unknown = {c.type for c in plan.actionable} - set(kinds)
+    if unknown:
+        raise ValueError(f"plan holds unknown resource kinds: {', '.join(sorted(unknown))}")
+    stop = stop or threading.Event()
+    report = ApplyReport()
+    lock = threading.Lock()
+
+    def run(change: Change) -> None:
+        if stop.is_set():
+            with lock:
+                report.not_done.append(change)
+            return
+        on_event(ApplyEvent(change, "started"))
+        try:
+            kinds[change.type].apply(ctx, change, options)
+        except AWS_EXCEPTIONS + (AwsError,) as exc:
+            error = translate_error(exc, change.address)
+            stop.set()
+            with lock:
+                report.failed.append((change, error))
+            on_event(ApplyEvent(change, "failed", error))
+            return
+        with lock:
+            report.done.append(change)
+        on_event(ApplyEvent(change, "done"))
+
+    with ThreadPoolExecutor(ctx.parallelism, thread_name_prefix="ecrrep-apply") as pool:
+        for stage in apply_stages(plan, list(kinds.values())):
+            if stop.is_set():
+                report.not_done.extend(stage)
+                continue
+            list(pool.map(run, stage))
+    return report

@@ -1,0 +1,230 @@
+"""Rich rendering of plans and apply progress. Nothing here decides anything."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from ecrrep.plan import Change, Plan
+
+ACTION_STYLE = {
+    "create": ("+", "green", "create"),
+    "update": ("~", "yellow", "update"),
+    "delete": ("-", "red", "destroy"),
+    "no-op": (" ", "dim", "no change"),
+}
+
+# Fields whose values are JSON documents, shown as a line diff rather than inline.
+DOCUMENT_FIELDS = {"policy", "trust_policy", "destinations", "repository_filters", "body"}
+
+
+# Width for output that goes to a file or a CI log rather than a terminal: wide enough that
+# plan tables do not wrap resource names.
+FILE_OUTPUT_WIDTH = 160
+
+
+def make_console(stderr: bool = False, no_color: bool = False) -> Console:
+    # soft_wrap keeps `FILE:LINE:` diagnostics and long names on one greppable line.
+    console = Console(stderr=stderr, no_color=no_color, soft_wrap=True, highlight=False)
+    if not console.is_terminal:
+        console = Console(stderr=stderr, no_color=no_color, soft_wrap=True, highlight=False,
+                          width=FILE_OUTPUT_WIDTH)
+    return console
+
+
+def region_order(plan: Plan) -> list[str]:
+    seen: list[str] = []
+    for change in plan.changes:
+        if change.region not in seen:
+            seen.append(change.region)
+    return sorted(seen, key=lambda r: (r != "global", seen.index(r)))
+
+
+def render_plan(console: Console, plan: Plan, titles: dict[str, str], verbose: bool = False) -> None:
+    """The plan grouped by region, then kind; unchanged resources only counted."""
+    for region in region_order(plan):
+        in_region = [c for c in plan.changes if c.region == region and not c.kept]
+        shown = [c for c in in_region if c.is_change or c.blocked]
+        unchanged = len(in_region) - len(shown)
+        if not shown and not verbose:
+            continue
+        console.print()
+        heading = "IAM (global)" if region == "global" else f"Region {region}"
+        suffix = f" — {unchanged} unchanged" if unchanged else ""
+        console.print(Text(heading, style="bold"), Text(suffix, style="dim"))
+        for type_ in dict.fromkeys(c.type for c in shown):
+            console.print(_kind_table(titles.get(type_, type_), [c for c in shown
+                                                                  if c.type == type_], verbose))
+    kept = plan.kept
+    if kept:
+        console.print()
+        table = Table(title="Kept as they are (not owned by this project)", title_justify="left",
+                      show_lines=False, expand=False)
+        table.add_column("resource")
+        table.add_column("details")
+        for change in kept:
+            table.add_row(escape(change.address), _compact(change.before))
+        console.print(table)
+    blocked = plan.blocked
+    if blocked:
+        console.print()
+        console.print(Text(f"{len(blocked)} change(s) cannot be applied:", style="bold red"))
+        for change in blocked:
+            console.print(Text(f"  {change.address}: {change.blocked}", style="red"))
+    console.print()
+    console.print(Text(plan.summary_line(), style="bold"))
+
+
+def _kind_table(title: str, changes: list[Change], verbose: bool) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=True, expand=False)
+    table.add_column("", width=1)
+    table.add_column("resource", no_wrap=True)
+    table.add_column("action")
+    table.add_column("details")
+    for change in changes:
+        symbol, style, word = ACTION_STYLE[change.action]
+        if change.blocked:
+            word = "blocked"
+            style = "red"
+        table.add_row(
+            Text(symbol, style=style),
+            Text(change.name),
+            Text(word, style=style),
+            _details(change, verbose),
+        )
+    return table
+
+
+def _details(change: Change, verbose: bool) -> Any:
+    parts: list[Any] = []
+    if change.action == "create":
+        parts.append(_compact(change.after, verbose))
+    elif change.action == "update":
+        for f in change.fields:
+            parts.append(field_diff(f.field, f.before, f.after))
+    elif change.action == "delete":
+        images = change.facts.get("image_count")
+        if images:
+            parts.append(Text(f"holds {images} images", style="red"))
+        else:
+            parts.append(Text("deleted", style="dim"))
+    for note in change.notes:
+        parts.append(Text(note, style="cyan"))
+    if change.blocked:
+        parts.append(Text(change.blocked, style="red"))
+    return Group(*parts) if parts else ""
+
+
+def field_diff(name: str, before: Any, after: Any) -> Any:
+    """One field's change: inline `before → after`, or a line diff for documents."""
+    if name == "tags" and isinstance(before, dict) and isinstance(after, dict):
+        return _tag_diff(before, after)
+    if name in DOCUMENT_FIELDS or isinstance(after, dict | list) or isinstance(before, dict | list):
+        return Group(Text(f"{name}:", style="bold"), document_diff(before, after))
+    return Text.assemble((f"{name}: ", "bold"), (_scalar(before), "red"), " → ",
+                         (_scalar(after), "green"))
+
+
+def _tag_diff(before: dict[str, str], after: dict[str, str]) -> Text:
+    text = Text.assemble(("tags: ", "bold"))
+    items: list[tuple[str, str]] = []
+    for key in sorted(set(before) | set(after)):
+        if key not in after:
+            items.append((f"-{key}={before[key]}", "red"))
+        elif before.get(key) != after[key]:
+            old = f"{before[key]} → " if key in before else ""
+            items.append((f"+{key}={old}{after[key]}", "green"))
+    for i, (item, style) in enumerate(items):
+        text.append(("  " if i else "") + item, style=style)
+    return text
+
+
+def document_diff(before: Any, after: Any) -> Text:
+    """A unified diff of two JSON documents, pretty-printed with sorted keys."""
+    old = _pretty(before).splitlines()
+    new = _pretty(after).splitlines()
+    text = Text()
+    for line in difflib.unified_diff(old, new, lineterm="", n=2):
+        if line.startswith(("---", "+++", "@@")):
+            continue
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+        text.append(line + "\n", style=style)
+    text.rstrip()
+    return text
+
+
+def _pretty(value: Any) -> str:
+    if value is None:
+        return ""
+    return json.dumps(value, indent=2, sort_keys=True)
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _compact(attrs: dict[str, Any] | None, verbose: bool = False) -> Text:
+    """A created resource's fields, documents summarised one line per rule or statement."""
+    if not attrs:
+        return Text("")
+    lines = []
+    for key, value in attrs.items():
+        if verbose and isinstance(value, dict | list):
+            lines.append(f"{key}:\n{_pretty(value)}")
+        elif isinstance(value, dict) and ("Statement" in value or "rules" in value):
+            lines.append(f"{key}:")
+            lines.extend(f"  {line}" for line in document_summary(value))
+        elif key == "tags" and isinstance(value, dict):
+            lines.append("tags: " + ", ".join(f"{k}={v}" for k, v in sorted(value.items())))
+        elif isinstance(value, dict | list):
+            lines.append(f"{key}: {json.dumps(value, sort_keys=True, separators=(', ', ': '))}")
+        else:
+            lines.append(f"{key}: {_scalar(value)}")
+    return Text("\n".join(lines))
+
+
+def document_summary(document: dict[str, Any]) -> list[str]:
+    """One line per lifecycle rule or policy statement, for a plan a person can read."""
+    if "rules" in document:
+        return [
+            f"{rule.get('rulePriority')}. {rule.get('description') or _selection(rule)}"
+            for rule in document["rules"]
+        ]
+    lines = []
+    for statement in document.get("Statement", []):
+        who = statement.get("Principal") or statement.get("Resource")
+        if isinstance(who, dict):
+            who = [p for v in who.values() for p in (v if isinstance(v, list) else [v])]
+        actions = _listed(statement.get("Action") or statement.get("NotAction"), "actions")
+        sid = f"{statement['Sid']}: " if statement.get("Sid") else ""
+        lines.append(f"{sid}{statement.get('Effect')} {actions} → {_listed(who, 'resources')}")
+    return lines
+
+
+def _listed(value: Any, noun: str = "items") -> str:
+    """A short list in full; a long one counted (-v shows documents whole)."""
+    if isinstance(value, list):
+        if len(value) > 4:
+            return f"{len(value)} {noun} ({value[0]}, …)"
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _selection(rule: dict[str, Any]) -> str:
+    return json.dumps(rule.get("selection", {}), sort_keys=True)
+
+
+def render_lines(console: Console, lines: Iterable[str], style: str = "") -> None:
+    for line in lines:
+        console.print(Text(line, style=style))

@@ -1,0 +1,57 @@
+"""The protocol every resource kind follows: desired (pure), read, apply.
+
+The engine knows kinds only through this interface and the ordered registry in
+`ecrrep.resources`; adding a kind means adding one module and one line there.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from ecrrep.diff import DiffOptions, DiffRules, diff_resources
+from ecrrep.plan import Change, Resource
+
+if TYPE_CHECKING:
+    from ecrrep.aws import AwsContext
+    from ecrrep.spec import Spec
+
+GLOBAL_REGION = "global"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Facts about the account the plan is made for, needed to compute desired state."""
+
+    account_id: str
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    force_delete_images: bool = False
+
+
+class ResourceKind(ABC):
+    """One kind of AWS resource ecrrep manages."""
+
+    type: ClassVar[str]
+    title: ClassVar[str]
+    rules: ClassVar[DiffRules] = DiffRules()
+
+    @abstractmethod
+    def desired(self, spec: Spec, target: Target) -> list[Resource]:
+        """What the spec wants, computed without any I/O."""
+
+    @abstractmethod
+    def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
+        """What exists under the names this spec uses (owned or not)."""
+
+    @abstractmethod
+    def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        """Carry out one create, update or delete, using only what the change holds."""
+
+    def diff(
+        self, desired: list[Resource], current: list[Resource], options: DiffOptions
+    ) -> list[Change]:
+        return diff_resources(desired, current, options, self.rules)

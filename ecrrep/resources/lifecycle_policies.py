@@ -1,0 +1,34 @@
+"""Lifecycle policies on every managed repository, in every region."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ecrrep.documents import lifecycle_policy_document, normalise_lifecycle_policy
+from ecrrep.resources.repository_documents import RepositoryDocumentKind
+
+if TYPE_CHECKING:
+    from ecrrep.resources.base import Target
+    from ecrrep.spec import RepositorySpec, Spec
+
+
+class LifecyclePolicies(RepositoryDocumentKind):
+    type = "ecr_lifecycle_policy"
+    title = "Lifecycle policies"
+    not_found_codes = frozenset({"LifecyclePolicyNotFoundException"})
+    normalise = staticmethod(normalise_lifecycle_policy)
+
+    def document(self, spec: Spec, repo: RepositorySpec, target: Target) -> dict | None:
+        return lifecycle_policy_document(repo)
+
+    def get_text(self, client: Any, repository: str) -> str:
+        return client.get_lifecycle_policy(repositoryName=repository)["lifecyclePolicyText"]
+
+    def put_text(self, client: Any, repository: str, text: str) -> None:
+        client.put_lifecycle_policy(repositoryName=repository, lifecyclePolicyText=text)
+
+    def delete_document(self, client: Any, repository: str) -> None:
+        client.delete_lifecycle_policy(repositoryName=repository)
+
+
+KIND = LifecyclePolicies()

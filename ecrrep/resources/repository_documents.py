@@ -1,0 +1,103 @@
+"""What lifecycle policies and repository policies share: one JSON document per repository,
+read with a get call, written with a put call, compared after normalisation, owned through
+the repository that holds it."""
+
+from __future__ import annotations
+
+import json
+from abc import abstractmethod
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ecrrep import naming
+from ecrrep.aws import aws_action, error_code
+from ecrrep.diff import DiffOptions, DiffRules
+from ecrrep.plan import Change, Resource
+from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
+from ecrrep.resources.ecr_listing import RepositoryRecord, repositories_under_prefix
+
+if TYPE_CHECKING:
+    from ecrrep.aws import AwsContext
+    from ecrrep.spec import RepositorySpec, Spec
+
+
+def _unowned_repository(resource: Resource, options: DiffOptions) -> str:
+    return (
+        f"repository {resource.name} exists without the ownership tag "
+        f"{naming.OWNERSHIP_TAG}={options.project}: left untouched (use --adopt to take it over)"
+    )
+
+
+class RepositoryDocumentKind(ResourceKind):
+    """A policy document attached to each managed repository."""
+
+    rules: ClassVar[DiffRules] = DiffRules(conflict_message=_unowned_repository)
+    not_found_codes: ClassVar[frozenset[str]]
+    normalise: ClassVar[Callable[[Any], Any]]
+
+    @abstractmethod
+    def document(self, spec: Spec, repo: RepositorySpec, target: Target) -> dict | None:
+        """The normalised document the spec wants on this repository, or None."""
+
+    @abstractmethod
+    def get_text(self, client: Any, repository: str) -> str:
+        """The document's text as AWS holds it (raises the kind's not-found error)."""
+
+    @abstractmethod
+    def put_text(self, client: Any, repository: str, text: str) -> None: ...
+
+    @abstractmethod
+    def delete_document(self, client: Any, repository: str) -> None: ...
+
+    def desired(self, spec: Spec, target: Target) -> list[Resource]:
+        out = []
+        for region in spec.regions:
+            for repo in spec.repositories:
+                document = self.document(spec, repo, target)
+                if document is not None:
+                    name = naming.repository_name(spec.repository_prefix, repo.name)
+                    out.append(Resource(self.type, region, name, {"policy": document}))
+        return out
+
+    def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
+        wanted = {naming.repository_name(spec.repository_prefix, r.name) for r in spec.repositories}
+        records = [
+            record
+            for region in spec.regions
+            for record in repositories_under_prefix(ctx, spec, region).values()
+            if record.name in wanted or record.owned_by(spec.project)
+        ]
+        documents = ctx.map(lambda record: self._read_document(ctx, record), records)
+        return [
+            Resource(self.type, record.region, record.name, {"policy": document},
+                     owned=record.owned_by(spec.project))
+            for record, document in zip(records, documents, strict=True)
+            if document is not None
+        ]
+
+    def _read_document(self, ctx: AwsContext, record: RepositoryRecord) -> Any:
+        client = ctx.client("ecr", record.region)
+        with aws_action(f"{record.name} ({record.region})"):
+            try:
+                text = self.get_text(client, record.name)
+            except Exception as exc:
+                if error_code(exc) in self.not_found_codes:
+                    return None
+                raise
+        return type(self).normalise(json.loads(text))
+
+    def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        client = ctx.client("ecr", change.region)
+        with aws_action(f"{change.name} ({change.region})"):
+            if change.action in ("create", "update"):
+                text = json.dumps((change.after or {})["policy"], indent=2, sort_keys=True)
+                self.put_text(client, change.name, text)
+            elif change.action == "delete":
+                try:
+                    self.delete_document(client, change.name)
+                except Exception as exc:
+                    # Gone already, with its policy or by an earlier attempt: done.
+                    if error_code(exc) not in self.not_found_codes | {
+                        "RepositoryNotFoundException"
+                    }:
+                        raise

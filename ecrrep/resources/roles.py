@@ -1,0 +1,210 @@
+"""The IAM roles for production pulls, CI pushes and the cleanup function.
+
+Each role carries one inline policy named after it; repository policies name the roles, so
+roles come first in the dependency order.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import unquote
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ecrrep import documents, naming
+from ecrrep.aws import aws_action, error_code, paginate
+from ecrrep.diff import tag_changes
+from ecrrep.plan import Change, Resource
+from ecrrep.resources.base import GLOBAL_REGION, ApplyOptions, ResourceKind, Target
+from ecrrep.resources.ecr_listing import dict_to_tags, tags_to_dict
+from ecrrep.resources.repositories import desired_tags
+
+if TYPE_CHECKING:
+    from ecrrep.aws import AwsContext
+    from ecrrep.spec import Spec
+
+
+@dataclass(frozen=True)
+class RoleDesign:
+    name: str
+    description: str
+    services: list[str]
+    principals: list[str]
+    policy: dict[str, Any]
+
+
+def role_designs(spec: Spec, account_id: str) -> list[RoleDesign]:
+    """The roles the spec asks for, with their trust and their one inline policy."""
+    if not spec.iam.create_roles:
+        return []
+    names = [r.name for r in spec.repositories]
+    prefix = spec.repository_prefix
+    designs = [
+        RoleDesign(
+            naming.production_role_name(spec.project),
+            "Pulls images from the replicated ECR repositories",
+            ["ec2", "ecs-tasks", "lambda"],
+            list(spec.iam.production_principals),
+            documents.production_role_policy(account_id, spec.regions, prefix, names),
+        ),
+        RoleDesign(
+            naming.ci_role_name(spec.project),
+            "Pushes images to the source ECR repositories",
+            ["codebuild", "codepipeline"],
+            list(spec.iam.ci_principals),
+            documents.ci_role_policy(account_id, spec.source_region, prefix),
+        ),
+    ]
+    if spec.cleanup.enabled:
+        designs.append(RoleDesign(
+            naming.cleanup_role_name(spec.project),
+            "Runs the scheduled ECR image cleanup function",
+            ["lambda"],
+            [],
+            documents.cleanup_role_policy(
+                account_id, spec.source_region, spec.regions, prefix, spec.project
+            ),
+        ))
+    return designs
+
+
+def managed_role_names(spec: Spec) -> list[str]:
+    """Every role name this spec could own, whether or not it wants it now."""
+    return [
+        naming.production_role_name(spec.project),
+        naming.ci_role_name(spec.project),
+        naming.cleanup_role_name(spec.project),
+    ]
+
+
+class Roles(ResourceKind):
+    type = "iam_role"
+    title = "IAM roles"
+
+    def desired(self, spec: Spec, target: Target) -> list[Resource]:
+        tags = desired_tags(spec)
+        return [
+            Resource(self.type, GLOBAL_REGION, design.name, {
+                "description": design.description,
+                "trust_policy": documents.trust_policy_document(design.services,
+                                                                design.principals),
+                "policy": design.policy,
+                "tags": tags,
+            }, facts={"iam_region": spec.source_region})
+            for design in role_designs(spec, target.account_id)
+        ]
+
+    def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
+        client = ctx.client("iam", spec.source_region)
+        found = ctx.map(lambda name: self._read_role(client, name, spec), managed_role_names(spec))
+        return [r for r in found if r is not None]
+
+    def _read_role(self, client: Any, name: str, spec: Spec) -> Resource | None:
+        with aws_action(f"role {name}"):
+            try:
+                role = client.get_role(RoleName=name)["Role"]
+            except Exception as exc:
+                if error_code(exc) == "NoSuchEntity":
+                    return None
+                raise
+            tags = tags_to_dict(role.get("Tags"))
+            owned = tags.get(naming.OWNERSHIP_TAG) == spec.project
+            policy = self._read_policy(client, name)
+        return Resource(self.type, GLOBAL_REGION, name, {
+            "description": role.get("Description", ""),
+            "trust_policy": documents.normalise_policy(_document(role["AssumeRolePolicyDocument"])),
+            "policy": policy,
+            "tags": tags,
+        }, owned=owned, facts={"arn": role["Arn"], "iam_region": spec.source_region})
+
+    def _read_policy(self, client: Any, role: str) -> Any:
+        try:
+            answer = client.get_role_policy(RoleName=role, PolicyName=naming.role_policy_name(role))
+        except Exception as exc:
+            if error_code(exc) == "NoSuchEntity":
+                return None
+            raise
+        return documents.normalise_policy(_document(answer["PolicyDocument"]))
+
+    def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        # IAM is global: any region's endpoint serves it; use the one the plan read from.
+        client = ctx.client("iam", change.facts["iam_region"])
+        with aws_action(f"role {change.name}"):
+            if change.action == "create":
+                self._create(client, change)
+            elif change.action == "update":
+                self._update(client, change, change.before or {})
+            elif change.action == "delete":
+                self._delete(client, change.name)
+
+    def _create(self, client: Any, change: Change) -> None:
+        after = change.after or {}
+        try:
+            client.create_role(
+                RoleName=change.name,
+                AssumeRolePolicyDocument=json.dumps(after["trust_policy"]),
+                Description=after["description"],
+                Tags=dict_to_tags(after["tags"]),
+            )
+            before: dict[str, Any] = {
+                "trust_policy": after["trust_policy"], "description": after["description"],
+                "tags": after["tags"],
+            }
+        except Exception as exc:
+            if error_code(exc) != "EntityAlreadyExists":
+                raise
+            # A retried create whose first attempt landed: converge it if it is ours.
+            role = client.get_role(RoleName=change.name)["Role"]
+            tags = tags_to_dict(role.get("Tags"))
+            if tags.get(naming.OWNERSHIP_TAG) != after["tags"].get(naming.OWNERSHIP_TAG):
+                raise
+            before = {"tags": tags, "description": role.get("Description", ""),
+                      "trust_policy": documents.normalise_policy(
+                          _document(role["AssumeRolePolicyDocument"]))}
+        self._update(client, change, before)
+
+    def _update(self, client: Any, change: Change, before: dict[str, Any]) -> None:
+        after = change.after or {}
+        if documents.documents_differ(before.get("trust_policy"), after["trust_policy"]):
+            client.update_assume_role_policy(
+                RoleName=change.name, PolicyDocument=json.dumps(after["trust_policy"])
+            )
+        if before.get("description") != after["description"]:
+            client.update_role_description(
+                RoleName=change.name, Description=after["description"]
+            )
+        if documents.documents_differ(before.get("policy"), after["policy"]):
+            client.put_role_policy(
+                RoleName=change.name,
+                PolicyName=naming.role_policy_name(change.name),
+                PolicyDocument=json.dumps(after["policy"]),
+            )
+        to_set, to_remove = tag_changes(before.get("tags") or {}, after["tags"])
+        if to_set:
+            client.tag_role(RoleName=change.name, Tags=dict_to_tags(to_set))
+        if to_remove:
+            client.untag_role(RoleName=change.name, TagKeys=to_remove)
+
+    def _delete(self, client: Any, name: str) -> None:
+        """IAM refuses to delete a role with policies: remove them first."""
+        try:
+            for policy in paginate(client, "list_role_policies", "PolicyNames", RoleName=name):
+                client.delete_role_policy(RoleName=name, PolicyName=policy)
+            attached = paginate(client, "list_attached_role_policies", "AttachedPolicies",
+                                RoleName=name)
+            for policy in attached:
+                client.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
+            client.delete_role(RoleName=name)
+        except Exception as exc:
+            if error_code(exc) != "NoSuchEntity":
+                raise
+
+
+def _document(value: Any) -> Any:
+    """IAM answers with URL-encoded text; boto3 usually hands it over already parsed."""
+    if isinstance(value, str):
+        return json.loads(unquote(value))
+    return value
+
+
+KIND = Roles()
