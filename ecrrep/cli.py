@@ -99,6 +99,32 @@ def cli(ctx: click.Context, config: str | None, profile: str | None,
     ctx.obj = App(config, profile, endpoint_url, no_color, verbose, parallelism)
 
 
+def _onto_app(name: str) -> Any:
+    """A callback that stores a command-level copy of a global option on the App."""
+
+    def store(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        app = ctx.find_object(App)
+        if app is not None and value:
+            setattr(app, name, app.verbose + value if name == "verbose" else value)
+        return value
+
+    return store
+
+
+def global_options(command: Any) -> Any:
+    """Accept the most used global options after the command name too (`ecrrep plan -v`)."""
+    for decorator in (
+        click.option("-v", "--verbose", count=True, expose_value=False,
+                     callback=_onto_app("verbose"), help="Same as the global -v."),
+        click.option("-c", "--config", metavar="FILE", expose_value=False,
+                     callback=_onto_app("config"), help="Same as the global -c."),
+        click.option("--no-color", is_flag=True, expose_value=False,
+                     callback=_onto_app("no_color"), help="Same as the global --no-color."),
+    ):
+        command = decorator(command)
+    return command
+
+
 # -- shared steps ----------------------------------------------------------------------------
 
 
@@ -182,6 +208,7 @@ force_option = click.option(
               help="Exit 0 when nothing changes, 2 when something would.")
 @adopt_option
 @force_option
+@global_options
 @click.pass_obj
 def plan(app: App, as_json: bool, out_file: str | None, detailed_exitcode: bool, adopt: bool,
          force_delete_images: bool) -> None:
@@ -217,6 +244,7 @@ def plan(app: App, as_json: bool, out_file: str | None, detailed_exitcode: bool,
               help="Print the plan and the result as one JSON document (needs --auto-approve).")
 @adopt_option
 @force_option
+@global_options
 @click.pass_obj
 def apply(app: App, planfile: str | None, auto_approve: bool, as_json: bool, adopt: bool,
           force_delete_images: bool) -> None:
@@ -238,6 +266,7 @@ def apply(app: App, planfile: str | None, auto_approve: bool, as_json: bool, ado
 @click.option("--json", "as_json", is_flag=True,
               help="Print the plan and the result as one JSON document (needs --auto-approve).")
 @force_option
+@global_options
 @click.pass_obj
 def destroy(app: App, auto_approve: bool, as_json: bool, force_delete_images: bool) -> None:
     """Delete everything this spec owns, in every region. Keeps what it does not own."""
@@ -247,6 +276,76 @@ def destroy(app: App, auto_approve: bool, as_json: bool, force_delete_images: bo
     options = diff_options(loaded, False, force_delete_images)
     the_plan = run_aws(app, lambda aws: plan_for(aws, loaded.spec, options, destroy=True))
     execute_plan(app, the_plan, auto_approve, as_json, force_delete_images, verb="destroy")
+
+
+# -- validate-replication --------------------------------------------------------------------
+
+
+@cli.command("validate-replication")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
+@click.option("--wait", "wait_seconds", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
+              help="Check again until every image has arrived everywhere, for at most SECONDS.")
+@click.option("--grace", "grace_minutes", type=click.FloatRange(min=0), default=30,
+              show_default=True, metavar="MINUTES",
+              help="Missing images pushed more recently than this count as in flight.")
+@click.option("--publish-metrics", is_flag=True,
+              help="Publish ReplicationFailureRate per destination region (namespace ECRRep).")
+@click.pass_obj
+def validate_replication(app: App, as_json: bool, wait_seconds: float, grace_minutes: float,
+                         publish_metrics: bool) -> None:
+    """Check that every destination region holds the source's images and settings.
+
+    Exit 0 when healthy (images still in flight alone are healthy), 2 on gaps or settings
+    drift, 1 on errors.
+    """
+    from ecrrep.render import render_validation
+
+    loaded = load_spec_or_exit(app)
+    report = run_aws(app, lambda aws: validate_and_publish(
+        app, aws, loaded.spec, grace_minutes, wait_seconds, publish_metrics))
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        render_validation(app.console(), report)
+    if not report.healthy:
+        sys.exit(EXIT_CHANGES)
+
+
+def validate_and_publish(app: App, aws: Any, spec: Any, grace_minutes: float,
+                         wait_seconds: float = 0, publish_metrics: bool = False) -> Any:
+    """Check replication (polling with a progress display for --wait); publish the failure
+    rates when asked. Notes go to stderr."""
+    from ecrrep.render import replication_wait_progress
+    from ecrrep.replication_check import (
+        CheckError,
+        ReplicationStatusReader,
+        check_replication,
+        publish_failure_rates,
+        wait_for_replication,
+    )
+
+    err = app.console(stderr=True)
+    reader = ReplicationStatusReader(aws, lambda note: err.print(note, markup=False,
+                                                                 style="yellow"))
+
+    def check() -> Any:
+        try:
+            return check_replication(aws, spec, grace_minutes, reader)
+        except CheckError as exc:
+            fail(str(exc))
+
+    if wait_seconds > 0:
+        with replication_wait_progress(err, wait_seconds) as display:
+            report = wait_for_replication(check, wait_seconds, display.on_report,
+                                          sleep=display.sleep)
+    else:
+        report = check()
+    if publish_metrics:
+        rates = publish_failure_rates(aws, spec, report)
+        shown = ", ".join(f"{region} {rate:.1f}%" for region, rate in rates.items())
+        err.print(f"Published ReplicationFailureRate to CloudWatch ({spec.source_region}, "
+                  f"namespace ECRRep): {shown}", markup=False)
+    return report
 
 
 def load_planfile(app: App, planfile: str) -> tuple[Any, Any, Any]:

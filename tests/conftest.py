@@ -6,6 +6,7 @@ AWS_ENDPOINT_URL, and check the account with boto3 clients of their own.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -30,10 +31,36 @@ FAKE_CREDENTIALS = {
 }
 
 
+def allow_aws_replication_rule_count() -> None:
+    """moto refuses a replication configuration of more than one rule ("This feature is
+    disabled"); AWS allows ten. Tests of rules that other teams own need AWS's behaviour, so
+    the server in this process gets AWS's limit."""
+    from moto.ecr.exceptions import InvalidParameterException
+    from moto.ecr.models import ECRBackend
+
+    def put_replication_configuration(self, replication_config):
+        rules = replication_config["rules"]
+        if len(rules) > 10:
+            raise InvalidParameterException("a replication configuration holds at most 10 rules")
+        for rule in rules:
+            for dest in rule["destinations"]:
+                if dest["region"] == self.region_name and dest["registryId"] == self.account_id:
+                    raise InvalidParameterException(
+                        "Replication destination cannot be the same as the source registry")
+        self.replication_config = replication_config
+        return {"replicationConfiguration": replication_config}
+
+    ECRBackend.put_replication_configuration = put_replication_configuration
+
+
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """One moto server per test process; tests reset its state with `aws`."""
     from moto.server import ThreadedMotoServer
+
+    # One log line per request would drown the report of a failing test.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    allow_aws_replication_rule_count()
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
