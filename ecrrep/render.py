@@ -47,7 +47,9 @@ def region_order(plan: Plan) -> list[str]:
     return sorted(seen, key=lambda r: (r != "global", seen.index(r)))
 
 
-def render_plan(console: Console, plan: Plan, titles: dict[str, str], verbose: bool = False) -> None:
+def render_plan(
+    console: Console, plan: Plan, titles: dict[str, str], verbose: bool = False
+) -> None:
     """The plan grouped by region, then kind; unchanged resources only counted."""
     for region in region_order(plan):
         in_region = [c for c in plan.changes if c.region == region and not c.kept]
@@ -228,3 +230,134 @@ def _selection(rule: dict[str, Any]) -> str:
 def render_lines(console: Console, lines: Iterable[str], style: str = "") -> None:
     for line in lines:
         console.print(Text(line, style=style))
+
+
+# -- validate-replication --------------------------------------------------------------------
+
+REPLICATION_STATUS_STYLE = {
+    "ok": "green", "gaps": "red", "drift": "yellow", "missing-repository": "red",
+}
+
+
+def render_validation(console: Console, report: Any) -> None:
+    """A table per repository (a row per destination region), what is missing or drifted
+    under it, then the one-line verdict. `report` is a replication_check.Report."""
+    for repository in dict.fromkeys(r.repository for r in report.results):
+        rows = [r for r in report.results if r.repository == repository]
+        console.print()
+        table = Table(title=repository, title_justify="left", expand=False)
+        for column in ("region", "status"):
+            table.add_column(column, no_wrap=True)
+        for column in ("images in source", "present", "missing", "in flight", "settings drift"):
+            table.add_column(column, justify="right")
+        for row in rows:
+            style = REPLICATION_STATUS_STYLE.get(row.status, "")
+            table.add_row(
+                row.region, Text(row.status, style=style), str(row.source_images),
+                str(row.present), _count(len(row.missing), "red"),
+                _count(len(row.in_flight), "cyan"), _count(len(row.drift), "yellow"),
+            )
+        console.print(table)
+        for row in rows:
+            _validation_details(console, row)
+    console.print()
+    console.print(Text(_verdict(report), style="bold green" if report.healthy else "bold red"))
+
+
+def _verdict(report: Any) -> str:
+    from ecrrep.replication_check import verdict_line
+
+    return verdict_line(report)
+
+
+def _count(n: int, style: str) -> Text:
+    return Text(str(n), style=style if n else "dim")
+
+
+def _validation_details(console: Console, row: Any) -> None:
+    where = f"  {row.region}:"
+    if row.status == "missing-repository":
+        console.print(Text(f"{where} the replica repository does not exist (run `ecrrep apply`)",
+                           style="red"))
+    for gap in row.missing:
+        console.print(Text(f"{where} missing {_image_label(gap)}", style="red"))
+    for gap in row.in_flight:
+        console.print(Text(f"{where} in flight {_image_label(gap)}", style="cyan"))
+    for drift in row.drift:
+        if drift.replica is None or drift.source is None:
+            side = "replica" if drift.replica is None else "source"
+            console.print(Text(f"{where} {drift.field} is missing in the {side}",
+                               style="yellow"))
+        elif isinstance(drift.source, dict) or isinstance(drift.replica, dict):
+            console.print(Text(f"{where} {drift.field} differs (- source, + replica):",
+                               style="yellow"))
+            console.print(document_diff(drift.source, drift.replica))
+        else:
+            console.print(Text(f"{where} {drift.field} is {_scalar(drift.replica)} in the "
+                               f"replica, {_scalar(drift.source)} in the source",
+                               style="yellow"))
+
+
+def _image_label(gap: Any) -> str:
+    tags = ", ".join(gap.tags) if gap.tags else "untagged"
+    failure = f" — replication failed: {gap.failure_code}" if gap.failure_code else ""
+    return f"{gap.digest} ({tags}){failure}"
+
+
+class _WaitDisplay:
+    """What --wait shows on stderr while it polls: the state of the last check, and a bar of
+    the time used that moves while waiting for the next one."""
+
+    def __init__(self, progress: Any, task: Any, seconds: float):
+        self.progress = progress
+        self.task = task
+        self.seconds = seconds
+        self.started = _monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        import time
+
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            time.sleep(min(0.2, left))
+            self.progress.update(self.task, completed=min(self.seconds,
+                                                          time.monotonic() - self.started))
+
+    def on_report(self, report: Any, left: float) -> None:
+        counts = report.counts()
+        if report.settled:
+            state = "settled"
+        else:
+            state = (f"{counts['missing']} missing, {counts['in_flight']} in flight, "
+                     f"{counts['drift']} drifted, {counts['missing_repositories']} "
+                     "replica repositories missing")
+        self.progress.update(self.task, completed=self.seconds - left,
+                             description=f"Waiting for replication: {state}")
+        if not self.progress.console.is_terminal:
+            # No live display in a CI log: one line per check instead.
+            self.progress.console.print(f"Waiting for replication: {state} ({left:.0f} s left)",
+                                        markup=False)
+
+
+def replication_wait_progress(console: Console, seconds: float) -> Any:
+    """A context manager giving the --wait display: `on_report` and `sleep` for
+    replication_check.wait_for_replication."""
+    from contextlib import contextmanager
+
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+
+    @contextmanager
+    def display() -> Any:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                      TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
+                      console=console, transient=True) as progress:
+            task = progress.add_task("Checking replication", total=seconds)
+            yield _WaitDisplay(progress, task, seconds)
+
+    return display()
+
+
+def _monotonic() -> float:
+    import time
+
+    return time.monotonic()

@@ -22,8 +22,12 @@ EMULATOR_ENVIRONMENT = {
 @contextmanager
 def emulator(port: int = 0) -> Iterator[str]:
     """A moto server on 127.0.0.1, yielding its URL; stopped on exit."""
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    # The server logs every request; the demo's and the sandbox's own output is what matters.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, bound = server.get_host_and_port()

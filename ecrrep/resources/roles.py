@@ -7,9 +7,9 @@ roles come first in the dependency order.
 from __future__ import annotations
 
 import json
-from urllib.parse import unquote
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from ecrrep import documents, naming
 from ecrrep.aws import aws_action, error_code, paginate
