@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 
@@ -15,6 +16,10 @@ PREFIX = "my-company-apps"
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
 REPOS = [f"{PREFIX}/production", f"{PREFIX}/testing"]
 ROLES = [f"{PROJECT}-ecr-production", f"{PROJECT}-ecr-ci", f"{PROJECT}-ecr-cleanup"]
+# The registry side of the seed example: 3 roles, 2 repositories × 3 regions with their
+# lifecycle and repository policies, and one replication rule.
+REGISTRY_TYPES = {"ecr_repository": 6, "ecr_lifecycle_policy": 6,
+                  "ecr_repository_policy": 6, "ecr_replication_rule": 1}
 
 
 def plan_json(cli) -> dict:
@@ -134,7 +139,8 @@ def test_first_plan_lists_every_resource_and_ends_with_the_summary(cli, aws, wri
     result = cli("plan", "--detailed-exitcode")
     assert result.returncode == 2, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert lines[-1] == "Plan: 22 to add, 0 to change, 0 to destroy."
+    added = plan_json(cli)["summary"]["add"]
+    assert lines[-1] == f"Plan: {added} to add, 0 to change, 0 to destroy."
     for heading in ("Region us-east-1", "Region us-west-2", "Region eu-west-1", "IAM (global)"):
         assert heading in result.stdout
     assert account_is_empty(aws)
@@ -144,7 +150,12 @@ def test_plan_json_is_terraform_resource_changes_shape(cli, aws, write_spec):
     write_spec()
     doc = plan_json(cli)
     assert doc["format_version"] == "1.0"
-    assert doc["summary"] == {"add": 22, "change": 0, "destroy": 0}
+    creates = Counter(c["type"] for c in doc["resource_changes"]
+                      if c["change"]["actions"] == ["create"])
+    assert {t: creates[t] for t in REGISTRY_TYPES} == REGISTRY_TYPES
+    for role in ROLES:
+        assert changes_by_address(doc)[f"iam_role.global.{role}"]["change"]["actions"] == ["create"]
+    assert doc["summary"] == {"add": sum(creates.values()), "change": 0, "destroy": 0}
     by_address = changes_by_address(doc)
     repo = by_address[f"ecr_repository.us-east-1.{PREFIX}/production"]
     assert repo["type"] == "ecr_repository" and repo["region"] == "us-east-1"
