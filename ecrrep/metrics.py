@@ -6,7 +6,8 @@ One implementation, used by the cleanup function on its schedule and by
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 NAMESPACE = "ECRRep"
@@ -24,6 +25,27 @@ def replication_failure_rate(source_digests: set[str], missing_or_failed: set[st
     if not source_digests:
         return 0.0
     return 100.0 * len(missing_or_failed & source_digests) / len(source_digests)
+
+
+def missing_after_grace(
+    source_pushed_at: Mapping[str, datetime | None],
+    present: set[str],
+    now: datetime,
+    grace: timedelta,
+) -> set[str]:
+    """The source images (keys of `source_pushed_at`) that a destination lacks although they
+    were pushed before the grace period began: failures, not images still in flight. An image
+    of unknown push time that is missing counts as failed."""
+    return {
+        key for key, pushed_at in source_pushed_at.items()
+        if key not in present and (pushed_at is None or now - pushed_at >= grace)
+    }
+
+
+def repository_size_bytes(images: Iterable[Mapping[str, Any]]) -> int:
+    """RepositorySizeBytes: the sum of `imageSizeInBytes` over describe_images entries (ECR's
+    per-image size; a layer shared by several images counts once per image)."""
+    return sum(int(image.get("imageSizeInBytes") or 0) for image in images)
 
 
 def replication_failure_rate_datum(destination_region: str, percent: float) -> dict[str, Any]:

@@ -1,0 +1,6 @@
+"""The cleanup function: the Lambda's code, also run locally by `ecrrep cleanup`.
+
+It ships in the function's zip as this folder plus `ecrrep/metrics.py`, so it imports nothing
+else of ecrrep: only the standard library, boto3 (which Lambda provides) and those files.
+The entry point is `ecrrep.cleanup.handler.handler`.
+"""
