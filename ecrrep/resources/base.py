@@ -55,3 +55,9 @@ class ResourceKind(ABC):
         self, desired: list[Resource], current: list[Resource], options: DiffOptions
     ) -> list[Change]:
         return diff_resources(desired, current, options, self.rules)
+
+    def read_deletion_facts(self, ctx: AwsContext, doomed: list[Resource]) -> None:
+        """Add to the facts of resources the plan deletes what deciding to delete them needs
+        (a repository's image count), so a refusal comes before anything is deleted. Most
+        kinds need nothing."""
+        return None

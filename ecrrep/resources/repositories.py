@@ -80,11 +80,13 @@ class Repositories(ResourceKind):
                 if record.name not in wanted and not owned:
                     continue  # someone else's repository under our prefix: not ours to show
                 found.append(self._resource(record, wanted.get(record.name), owned))
-        unwanted = [r for r in found if r.name not in wanted]
-        counted = ctx.map(lambda r: count_images(ctx, r.region, r.name), unwanted)
-        for resource, images in zip(unwanted, counted, strict=True):
-            resource.facts["image_count"] = images
         return found
+
+    def read_deletion_facts(self, ctx: AwsContext, doomed: list[Resource]) -> None:
+        # Counted only for repositories the plan deletes (destroy, or dropped from the spec).
+        counted = ctx.map(lambda r: count_images(ctx, r.region, r.name), doomed)
+        for resource, images in zip(doomed, counted, strict=True):
+            resource.facts["image_count"] = images
 
     def _resource(self, record: Any, repo: RepositorySpec | None, owned: bool) -> Resource:
         d = record.description

@@ -1,0 +1,273 @@
+"""validate-replication end to end: the installed `ecrrep` against a moto server, with images
+put into every region by plain boto3 (the emulator stores replication rules but never copies)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+
+from ecrrep.images import copy_images, push_sample_image
+
+pytestmark = pytest.mark.e2e
+
+PREFIX = "my-company-apps"
+SOURCE = "us-east-1"
+DESTINATIONS = ["us-west-2", "eu-west-1"]
+PRODUCTION = f"{PREFIX}/production"
+TESTING = f"{PREFIX}/testing"
+FALLBACK_NOTE = "DescribeImageReplicationStatus is not available here"
+
+
+def repositories_only(spec: dict) -> None:
+    for section in ("monitoring", "notifications", "cleanup"):
+        spec[section]["enabled"] = False
+
+
+@pytest.fixture
+def replicated(cli, aws, write_spec):
+    """The example spec applied, two images per repository in the source, copied everywhere.
+    Monitoring, notifications and cleanup are off: replication does not involve them."""
+    write_spec(edit=repositories_only)
+    result = cli("apply", "--auto-approve")
+    assert result.returncode == 0, result.stderr
+    source = aws.client("ecr", SOURCE)
+    pushed = {
+        PRODUCTION: [push_sample_image(source, PRODUCTION, "p1", ["prod-1.0.0"]),
+                     push_sample_image(source, PRODUCTION, "p2", ["prod-1.1.0", "prod-latest"])],
+        TESTING: [push_sample_image(source, TESTING, "t1", ["test-1"]),
+                  push_sample_image(source, TESTING, "t2", [])],
+    }
+    for region in DESTINATIONS:
+        for repository in pushed:
+            copy_images(source, aws.client("ecr", region), repository)
+    return pushed
+
+
+def digests(aws, region: str, repository: str) -> dict[str, set[str]]:
+    details = aws.client("ecr", region).describe_images(repositoryName=repository)
+    return {d["imageDigest"]: set(d.get("imageTags", [])) for d in details["imageDetails"]}
+
+
+def validate(cli, *args: str):
+    result = cli("validate-replication", "--json", *args)
+    assert result.returncode in (0, 2), result.stderr
+    return result, json.loads(result.stdout)
+
+
+def by_pair(doc: dict) -> dict[tuple[str, str], dict]:
+    return {(r["repository"], r["region"]): r for r in doc["results"]}
+
+
+def test_identical_images_in_all_regions_is_healthy(cli, aws, replicated):
+    for region in DESTINATIONS:
+        for repository in (PRODUCTION, TESTING):
+            assert digests(aws, region, repository) == digests(aws, SOURCE, repository)
+
+    result, doc = validate(cli)
+
+    assert result.returncode == 0
+    assert doc["healthy"] is True
+    assert doc["checked_at"].endswith("Z")
+    assert set(by_pair(doc)) == {(r, d) for r in (PRODUCTION, TESTING) for d in DESTINATIONS}
+    for entry in doc["results"]:
+        assert set(entry) == {"repository", "region", "status", "source_images", "missing",
+                              "in_flight", "drift"}
+        assert entry["status"] == "ok"
+        assert entry["source_images"] == 2
+        assert entry["missing"] == entry["in_flight"] == entry["drift"] == []
+    # A healthy account never needs the replication-status API, so nothing is said about it.
+    assert FALLBACK_NOTE not in result.stderr
+
+
+def test_text_output_has_a_table_per_repository_and_a_verdict(cli, replicated):
+    result = cli("validate-replication")
+    assert result.returncode == 0, result.stderr
+    for header in (PRODUCTION, TESTING, "images in source", "present", "missing",
+                   "in flight", "settings drift"):
+        assert header in result.stdout
+    last = result.stdout.strip().splitlines()[-1]
+    assert last == ("Replication healthy: 2 repositories × 2 destination regions, every "
+                    "source image present.")
+
+
+def test_image_missing_in_one_region_and_new_image_missing_everywhere(cli, aws, replicated):
+    lost = replicated[PRODUCTION][1]
+    aws.client("ecr", "eu-west-1").batch_delete_image(
+        repositoryName=PRODUCTION, imageIds=[{"imageDigest": lost.digest}])
+    new = push_sample_image(aws.client("ecr", SOURCE), PRODUCTION, "p3", ["prod-2.0.0"])
+    assert lost.digest not in digests(aws, "eu-west-1", PRODUCTION)
+    assert lost.digest in digests(aws, "us-west-2", PRODUCTION)
+    for region in DESTINATIONS:
+        assert new.digest not in digests(aws, region, PRODUCTION)
+
+    result = cli("-v", "validate-replication", "--json", "--grace", "0",
+                 env={"AWS_MAX_ATTEMPTS": "10"})
+    doc = json.loads(result.stdout)
+
+    assert result.returncode == 2
+    assert doc["healthy"] is False
+    pairs = by_pair(doc)
+    west, eu = pairs[(PRODUCTION, "us-west-2")], pairs[(PRODUCTION, "eu-west-1")]
+    assert west["status"] == eu["status"] == "gaps"
+    assert west["missing"] == [{"digest": new.digest, "tags": ["prod-2.0.0"]}]
+    assert sorted(eu["missing"], key=lambda m: m["tags"]) == [
+        {"digest": lost.digest, "tags": ["prod-1.1.0", "prod-latest"]},
+        {"digest": new.digest, "tags": ["prod-2.0.0"]},
+    ]
+    assert west["source_images"] == eu["source_images"] == 3
+    assert pairs[(TESTING, "us-west-2")]["status"] == pairs[(TESTING, "eu-west-1")]["status"] \
+        == "ok"
+    # The emulator lacks DescribeImageReplicationStatus (HTTP 500): said once, and found out
+    # with one attempt, not botocore's retry budget (~9 s per call).
+    assert result.stderr.count(FALLBACK_NOTE) == 1
+    assert re.search(r"API calls: \d+ \(0 mutating; retries 0\)", result.stderr), result.stderr
+
+
+def test_missing_images_within_the_grace_period_are_in_flight_and_healthy(
+        cli, aws, replicated):
+    new = push_sample_image(aws.client("ecr", SOURCE), TESTING, "t3", ["test-3"])
+
+    result, doc = validate(cli)
+
+    assert result.returncode == 0
+    assert doc["healthy"] is True
+    for region in DESTINATIONS:
+        entry = by_pair(doc)[(TESTING, region)]
+        assert entry["status"] == "ok"
+        assert entry["in_flight"] == [{"digest": new.digest, "tags": ["test-3"]}]
+        assert entry["missing"] == []
+
+
+def test_tag_missing_on_a_replica_is_a_gap(cli, aws, replicated):
+    # A MUTABLE repository: moving a tag in the source must reach the replicas too.
+    image = replicated[TESTING][1]  # pushed untagged
+    source = aws.client("ecr", SOURCE)
+    push_sample_image(source, TESTING, "t2", ["test-2"])
+    assert digests(aws, SOURCE, TESTING)[image.digest] == {"test-2"}
+
+    result, doc = validate(cli, "--grace", "0")
+
+    assert result.returncode == 2
+    for region in DESTINATIONS:
+        assert by_pair(doc)[(TESTING, region)]["missing"] == [
+            {"digest": image.digest, "tags": ["test-2"]}]
+
+
+def test_lifecycle_policy_deleted_from_a_replica_is_drift_naming_the_region(
+        cli, aws, replicated):
+    aws.client("ecr", "eu-west-1").delete_lifecycle_policy(repositoryName=TESTING)
+
+    result, doc = validate(cli)
+
+    assert result.returncode == 2
+    assert doc["healthy"] is False
+    bad = [r for r in doc["results"] if r["status"] != "ok"]
+    assert [(r["repository"], r["region"], r["status"]) for r in bad] == [
+        (TESTING, "eu-west-1", "drift")]
+    [drift] = bad[0]["drift"]
+    assert drift["field"] == "lifecycle_policy"
+    assert drift["replica"] is None
+    assert [rule["selection"]["tagStatus"] for rule in drift["source"]["rules"]] == [
+        "tagged", "any"]
+
+    text = cli("validate-replication")
+    assert text.returncode == 2
+    assert "eu-west-1: lifecycle_policy is missing in the replica" in text.stdout
+
+
+def reversed_keys(value):
+    if isinstance(value, dict):
+        return {k: reversed_keys(v) for k, v in reversed(value.items())}
+    if isinstance(value, list):
+        return [reversed_keys(v) for v in value]
+    return value
+
+
+def test_settings_compare_by_meaning_not_text(cli, aws, replicated):
+    # The same policy, written back with other key order and whitespace: not drift.
+    ecr = aws.client("ecr", "us-west-2")
+    text = ecr.get_lifecycle_policy(repositoryName=PRODUCTION)["lifecyclePolicyText"]
+    rewritten = json.dumps(reversed_keys(json.loads(text)), indent=7)
+    assert rewritten != text
+    ecr.put_lifecycle_policy(repositoryName=PRODUCTION, lifecyclePolicyText=rewritten)
+    ecr.put_image_tag_mutability(repositoryName=TESTING, imageTagMutability="IMMUTABLE")
+
+    result, doc = validate(cli)
+
+    assert result.returncode == 2
+    bad = [r for r in doc["results"] if r["status"] != "ok"]
+    assert [(r["repository"], r["region"]) for r in bad] == [(TESTING, "us-west-2")]
+    assert bad[0]["drift"] == [
+        {"field": "tag_mutability", "source": "MUTABLE", "replica": "IMMUTABLE"}]
+
+
+def test_missing_replica_repository(cli, aws, replicated):
+    aws.client("ecr", "us-west-2").delete_repository(repositoryName=PRODUCTION, force=True)
+
+    result, doc = validate(cli, "--grace", "0")
+
+    assert result.returncode == 2
+    entry = by_pair(doc)[(PRODUCTION, "us-west-2")]
+    assert entry["status"] == "missing-repository"
+    assert {m["digest"] for m in entry["missing"]} == {i.digest for i in replicated[PRODUCTION]}
+
+
+def test_missing_source_repository_is_an_error(cli, aws, write_spec):
+    write_spec()
+
+    result = cli("validate-replication", "--json")
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert f"no source repository {PRODUCTION}, {TESTING} in {SOURCE}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_publish_metrics_sends_the_failure_rate_per_destination(cli, aws, replicated):
+    aws.client("ecr", "us-west-2").batch_delete_image(
+        repositoryName=PRODUCTION, imageIds=[{"imageDigest": replicated[PRODUCTION][0].digest}])
+
+    result, _ = validate(cli, "--grace", "0", "--publish-metrics")
+
+    assert result.returncode == 2
+    cloudwatch = aws.client("cloudwatch", SOURCE)
+    listed = cloudwatch.list_metrics(Namespace="ECRRep", MetricName="ReplicationFailureRate")
+    regions = {d["Value"] for m in listed["Metrics"] for d in m["Dimensions"]
+               if d["Name"] == "DestinationRegion"}
+    assert regions == set(DESTINATIONS)
+    values = {}
+    for region in DESTINATIONS:
+        stats = cloudwatch.get_metric_statistics(
+            Namespace="ECRRep", MetricName="ReplicationFailureRate",
+            Dimensions=[{"Name": "DestinationRegion", "Value": region}],
+            StartTime=time.time() - 600, EndTime=time.time() + 600, Period=60,
+            Statistics=["Maximum"])
+        values[region] = max(p["Maximum"] for p in stats["Datapoints"])
+    # One of four source images (two repositories × two images) is missing in us-west-2.
+    assert values == {"us-west-2": 25.0, "eu-west-1": 0.0}
+
+
+def test_wait_returns_at_once_when_healthy(cli, replicated):
+    started = time.monotonic()
+    result, doc = validate(cli, "--wait", "120")
+    assert result.returncode == 0
+    assert doc["healthy"] is True
+    assert time.monotonic() - started < 30
+
+
+def test_wait_gives_up_after_the_time_given_when_unhealthy(cli, aws, replicated):
+    aws.client("ecr", "us-west-2").batch_delete_image(
+        repositoryName=TESTING, imageIds=[{"imageDigest": replicated[TESTING][0].digest}])
+
+    result, doc = validate(cli, "--grace", "0", "--wait", "1")
+
+    assert result.returncode == 2
+    assert doc["healthy"] is False
+    # Progress goes to stderr (one line per check when it is not a terminal), never stdout;
+    # the last check is the one made when the time ran out.
+    assert "Waiting for replication: 1 missing" in result.stderr
+    assert "(0 s left)" in result.stderr
+    assert result.stderr.count(FALLBACK_NOTE) == 1
