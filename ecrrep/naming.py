@@ -72,6 +72,56 @@ def cleanup_log_group_arn(region: str, account_id: str, project: str) -> str:
     return f"arn:{PARTITION}:logs:{region}:{account_id}:log-group:/aws/lambda/{function}:*"
 
 
+def topic_arn(region: str, account_id: str, project: str) -> str:
+    return f"arn:{PARTITION}:sns:{region}:{account_id}:{topic_name(project)}"
+
+
+def pull_count_alarm_name(project: str, repository: str) -> str:
+    """Per repository; `repository` is the spec's name, without the prefix."""
+    return f"{project}-{repository}-pull-count"
+
+
+def repository_size_alarm_name(project: str, repository: str) -> str:
+    return f"{project}-{repository}-size"
+
+
+def alarm_arn(region: str, account_id: str, alarm: str) -> str:
+    return f"arn:{PARTITION}:cloudwatch:{region}:{account_id}:alarm:{alarm}"
+
+
+def project_alarms_arn_pattern(region: str, account_id: str, project: str) -> str:
+    """Every alarm this project names, for the alert topic's policy."""
+    return alarm_arn(region, account_id, f"{project}-*")
+
+
+def function_arn(region: str, account_id: str, function: str) -> str:
+    return f"arn:{PARTITION}:lambda:{region}:{account_id}:function:{function}"
+
+
+def rule_arn(region: str, account_id: str, rule: str) -> str:
+    """An EventBridge rule on the default event bus."""
+    return f"arn:{PARTITION}:events:{region}:{account_id}:rule/{rule}"
+
+
+def default_event_bus_arn(region: str, account_id: str) -> str:
+    return f"arn:{PARTITION}:events:{region}:{account_id}:event-bus/default"
+
+
+def cleanup_invoke_statement_id(project: str) -> str:
+    """The statement in the function's resource policy that lets the schedule invoke it."""
+    return f"{project}-ecr-cleanup-schedule"
+
+
+def replication_failure_rule_name(project: str) -> str:
+    """The EventBridge rule, in every region concerned, for ECR's failed replication events."""
+    return f"{project}-ecr-replication-failed"
+
+
+def events_role_name(project: str) -> str:
+    """Lets the destination regions' rules forward events to the source region's bus."""
+    return f"{project}-ecr-events"
+
+
 def ownership_tags(project: str, extra: dict[str, str]) -> dict[str, str]:
     """The tags every taggable resource carries: the spec's tags plus the ownership tag."""
     return {**extra, OWNERSHIP_TAG: project}

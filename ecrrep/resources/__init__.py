@@ -9,11 +9,17 @@ from ecrrep.resources.base import ResourceKind
 
 def all_kinds() -> list[ResourceKind]:
     from ecrrep.resources import (
+        alarms,
+        cleanup_function,
+        dashboard,
         lifecycle_policies,
         replication,
+        replication_events,
         repositories,
         repository_policies,
         roles,
+        schedule,
+        topic,
     )
 
     return [
@@ -22,6 +28,15 @@ def all_kinds() -> list[ResourceKind]:
         lifecycle_policies.KIND,
         repository_policies.KIND,
         replication.KIND,
+        # Monitoring and automation: the topic before what notifies it, the function before
+        # its schedule, the events role (in roles) and the topic before the event rules.
+        topic.KIND,
+        topic.SUBSCRIPTION_KIND,
+        alarms.KIND,
+        dashboard.KIND,
+        cleanup_function.KIND,
+        schedule.KIND,
+        replication_events.KIND,
     ]
 
 

@@ -40,29 +40,56 @@ def repositories_under_prefix(
     ctx: AwsContext, spec: Spec, region: str
 ) -> dict[str, RepositoryRecord]:
     """Every repository named `<prefix>/...` in the region, with its tags, by name."""
-    return ctx.cached(("ecr-repositories", region), lambda: _read(ctx, spec, region))
+    return ctx.cached(_key(region), lambda: _read(ctx, spec, region))
+
+
+def read_repositories_everywhere(ctx: AwsContext, spec: Spec) -> None:
+    """Read the listing of every region of the spec at once, so that the kinds find it cached.
+
+    One paginated describe_repositories per region, all regions together, then the tags of
+    every repository found, in one parallel sweep over all regions (region after region, the
+    pool would idle at the end of each)."""
+    regions = [region for region in spec.regions if not ctx.has_cached(_key(region))]
+    described = ctx.map(lambda region: _describe(ctx, spec, region), regions)
+    found = ctx.map(lambda pair: _record(ctx, *pair),
+                    [(region, d) for region, ds in zip(regions, described, strict=True)
+                     for d in ds])
+    for region in regions:
+        records = {r.name: r for r in found if r.region == region}
+        ctx.cached(_key(region), lambda records=records: records)
 
 
 def forget_repositories(ctx: AwsContext, region: str) -> None:
-    ctx.forget(("ecr-repositories", region))
+    ctx.forget(_key(region))
+
+
+def _key(region: str) -> tuple[str, str]:
+    return ("ecr-repositories", region)
 
 
 def _read(ctx: AwsContext, spec: Spec, region: str) -> dict[str, RepositoryRecord]:
+    described = _describe(ctx, spec, region)
+    return {r.name: r for r in ctx.map(lambda d: _record(ctx, region, d), described)}
+
+
+def _describe(ctx: AwsContext, spec: Spec, region: str) -> list[dict[str, Any]]:
+    """The region's repositories under the prefix, from one paginated listing."""
     client = ctx.client("ecr", region)
     with aws_action(f"repositories in {region}", "DescribeRepositories"):
         described = paginate(client, "describe_repositories", "repositories")
-    ours = [d for d in described if d["repositoryName"].startswith(spec.repository_prefix + "/")]
+    return [d for d in described
+            if d["repositoryName"].startswith(spec.repository_prefix + "/")]
 
-    def with_tags(description: dict[str, Any]) -> RepositoryRecord:
-        name = description["repositoryName"]
-        with aws_action(f"{name} ({region})", "ListTagsForResource"):
-            tags = client.list_tags_for_resource(resourceArn=description["repositoryArn"])
-        return RepositoryRecord(
-            region, name, description["repositoryArn"], description,
-            tags_to_dict(tags.get("tags")),
-        )
 
-    return {r.name: r for r in ctx.map(with_tags, ours)}
+def _record(ctx: AwsContext, region: str, description: dict[str, Any]) -> RepositoryRecord:
+    """A described repository with its tags (describe_repositories does not give them)."""
+    name = description["repositoryName"]
+    with aws_action(f"{name} ({region})", "ListTagsForResource"):
+        tags = ctx.client("ecr", region).list_tags_for_resource(
+            resourceArn=description["repositoryArn"])
+    return RepositoryRecord(
+        region, name, description["repositoryArn"], description, tags_to_dict(tags.get("tags"))
+    )
 
 
 def count_images(ctx: AwsContext, region: str, repository: str) -> int:

@@ -17,6 +17,7 @@ from ecrrep.diff import tag_changes
 from ecrrep.plan import Change, Resource
 from ecrrep.resources.base import GLOBAL_REGION, ApplyOptions, ResourceKind, Target
 from ecrrep.resources.ecr_listing import dict_to_tags, tags_to_dict
+from ecrrep.resources.replication_events import forwarding_role_policy
 from ecrrep.resources.repositories import desired_tags
 
 if TYPE_CHECKING:
@@ -65,6 +66,16 @@ def role_designs(spec: Spec, account_id: str) -> list[RoleDesign]:
                 account_id, spec.source_region, spec.regions, prefix, spec.project
             ),
         ))
+    if spec.notifications.enabled:
+        # The replication-failure rules in the destination regions forward to the source
+        # region's event bus; EventBridge needs a role for a cross-region bus target.
+        designs.append(RoleDesign(
+            naming.events_role_name(spec.project),
+            "Forwards failed ECR replication events to the source region's event bus",
+            ["events"],
+            [],
+            forwarding_role_policy(account_id, spec.source_region),
+        ))
     return designs
 
 
@@ -74,6 +85,7 @@ def managed_role_names(spec: Spec) -> list[str]:
         naming.production_role_name(spec.project),
         naming.ci_role_name(spec.project),
         naming.cleanup_role_name(spec.project),
+        naming.events_role_name(spec.project),
     ]
 
 

@@ -1,0 +1,395 @@
+"""CloudWatch alarms (`monitoring.enabled`), each on a metric something actually publishes.
+
+- `<project>-replication-failure-rate`: the highest `ECRRep ReplicationFailureRate` over the
+  destination regions (one query per DestinationRegion and a MAX expression), above
+  `replication_failure_rate_percent`.
+- `<project>-<repo>-pull-count`: `AWS/ECR RepositoryPullCount` (ECR's own metric), Sum over
+  5 minutes, above `pull_count_per_5min`.
+- `<project>-<repo>-size`: `ECRRep RepositorySizeBytes` above `repository_size_gib` GiB.
+
+The ECRRep metrics are published by the cleanup function on its schedule and by
+`ecrrep validate-replication --publish-metrics` (see `ecrrep.metrics`).
+
+Every alarm notifies the alert topic on ALARM and on OK. With `notifications.enabled: false`
+there is no topic, so the alarms have no actions: they still change state and show on the
+dashboard and console, which is what someone who turned notifications off asked for.
+
+Alarms are compared by meaning: `normalise_alarm` keeps the PutMetricAlarm parameters we
+manage, fills in or drops what CloudWatch defaults (`ALARM_EMPTY_VALUES`, after Cloud
+Custodian's LAMBDA_EMPTY_VALUES), and orders lists, so what describe_alarms returns equals
+what we would send and a second plan is empty.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from ecrrep import metrics, naming
+from ecrrep.aws import AwsError, aws_action, paginate
+from ecrrep.diff import tag_changes
+from ecrrep.plan import Change, Resource
+from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
+from ecrrep.resources.ecr_listing import dict_to_tags, tags_to_dict
+from ecrrep.resources.repositories import desired_tags
+
+if TYPE_CHECKING:
+    from ecrrep.aws import AwsContext
+    from ecrrep.spec import Spec
+
+ECR_NAMESPACE = "AWS/ECR"
+PULL_COUNT_METRIC = "RepositoryPullCount"
+GIB = 1024 ** 3
+
+PULL_PERIOD_SECONDS = 300
+# Our own metrics arrive once per cleanup run (daily by default) or per
+# `validate-replication --publish-metrics`: an hour's Maximum holds that one value.
+PUBLISHED_PERIOD_SECONDS = 3600
+
+# CloudWatch refuses more than 10 metrics in one metric-math alarm. Beyond that, one Metrics
+# Insights query takes the maximum over every DestinationRegion at once.
+MAX_ALARM_METRICS = 10
+
+# The PutMetricAlarm parameters ecrrep manages (all but the name and the tags).
+ALARM_FIELDS = (
+    "AlarmDescription", "ActionsEnabled", "OKActions", "AlarmActions",
+    "InsufficientDataActions", "MetricName", "Namespace", "Statistic", "ExtendedStatistic",
+    "Dimensions", "Period", "Unit", "EvaluationPeriods", "DatapointsToAlarm", "Threshold",
+    "ComparisonOperator", "TreatMissingData", "EvaluateLowSampleCountPercentile", "Metrics",
+    "ThresholdMetricId",
+)
+# What CloudWatch assumes when a parameter is left out, and hands back (or omits) in
+# describe_alarms. A field equal to its default is dropped on both sides.
+ALARM_EMPTY_VALUES: dict[str, Any] = {
+    "AlarmDescription": "",
+    "ActionsEnabled": True,
+    "OKActions": [],
+    "AlarmActions": [],
+    "InsufficientDataActions": [],
+    "Dimensions": [],
+    "Metrics": [],
+    "TreatMissingData": "missing",
+    "Unit": None,
+    "ExtendedStatistic": None,
+    "EvaluateLowSampleCountPercentile": "",
+    "ThresholdMetricId": None,
+    "DatapointsToAlarm": None,
+}
+
+
+# -- normalisation (pure) --------------------------------------------------------------------
+
+
+def _dimensions(dimensions: list[dict[str, str]] | None) -> list[dict[str, str]]:
+    return sorted(({"Name": d["Name"], "Value": d["Value"]} for d in dimensions or []),
+                  key=lambda d: (d["Name"], d["Value"]))
+
+
+def _metric_query(query: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"Id": query["Id"]}
+    stat = query.get("MetricStat")
+    if stat:
+        metric = stat["Metric"]
+        normal_metric = {"Namespace": metric["Namespace"], "MetricName": metric["MetricName"]}
+        if metric.get("Dimensions"):
+            normal_metric["Dimensions"] = _dimensions(metric["Dimensions"])
+        normal_stat: dict[str, Any] = {"Metric": normal_metric, "Period": int(stat["Period"]),
+                                       "Stat": stat["Stat"]}
+        if stat.get("Unit"):
+            normal_stat["Unit"] = stat["Unit"]
+        out["MetricStat"] = normal_stat
+    for key in ("Expression", "Label", "AccountId"):
+        if query.get(key):
+            out[key] = query[key]
+    if query.get("Period") is not None:
+        out["Period"] = int(query["Period"])
+    # Left out, ReturnData means true: the query is the one the alarm watches.
+    out["ReturnData"] = bool(query.get("ReturnData", True))
+    return out
+
+
+def normalise_alarm(alarm: dict[str, Any]) -> dict[str, Any]:
+    """The managed fields of an alarm (PutMetricAlarm parameters or a describe_alarms entry),
+    without CloudWatch's defaults, lists in a fixed order: equal alarms compare equal."""
+    out: dict[str, Any] = {}
+    for key in ALARM_FIELDS:
+        value = alarm.get(key)
+        if value is None or value == ALARM_EMPTY_VALUES.get(key, object()):
+            continue
+        if key in ("OKActions", "AlarmActions", "InsufficientDataActions"):
+            value = sorted(set(value))
+        elif key == "Dimensions":
+            value = _dimensions(value)
+        elif key == "Metrics":
+            value = sorted((_metric_query(q) for q in value), key=lambda q: q["Id"])
+        elif key == "Threshold":
+            value = float(value)
+        elif key in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):
+            value = int(value)
+        out[key] = value
+    # DatapointsToAlarm left out means "every evaluation period", which is how AWS reads it.
+    if out.get("DatapointsToAlarm") == out.get("EvaluationPeriods"):
+        out.pop("DatapointsToAlarm", None)
+    return out
+
+
+def namespaces_of(alarm: dict[str, Any]) -> set[str]:
+    """Every metric namespace an alarm (normalised) watches."""
+    found = {alarm["Namespace"]} if alarm.get("Namespace") else set()
+    for query in alarm.get("Metrics", []):
+        if "MetricStat" in query:
+            found.add(query["MetricStat"]["Metric"]["Namespace"])
+        expression = query.get("Expression", "")
+        found.update(re.findall(r'SCHEMA\(\s*"([^"]+)"', expression))
+    return found
+
+
+# -- the alarms the spec asks for (pure) -----------------------------------------------------
+
+
+def _region_query_id(region: str) -> str:
+    """A metric query id: lowercase letter first, then letters, digits and underscores."""
+    return "r_" + region.replace("-", "_")
+
+
+def failure_rate_alarm(spec: Spec, actions: list[str]) -> dict[str, Any]:
+    regions = spec.destination_regions
+    threshold = spec.monitoring.replication_failure_rate_percent
+    if len(regions) <= MAX_ALARM_METRICS:
+        queries = [
+            {
+                "Id": _region_query_id(region),
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": metrics.NAMESPACE,
+                        "MetricName": metrics.REPLICATION_FAILURE_RATE,
+                        "Dimensions": [{"Name": "DestinationRegion", "Value": region}],
+                    },
+                    "Period": PUBLISHED_PERIOD_SECONDS,
+                    "Stat": "Maximum",
+                },
+                "ReturnData": False,
+            }
+            for region in regions
+        ]
+        ids = ", ".join(q["Id"] for q in queries)
+        queries.append({"Id": "failure_rate", "Expression": f"MAX([{ids}])",
+                        "Label": "Highest replication failure rate (%)", "ReturnData": True})
+    else:
+        queries = [{
+            "Id": "failure_rate",
+            "Expression": (f'SELECT MAX({metrics.REPLICATION_FAILURE_RATE}) FROM '
+                           f'SCHEMA("{metrics.NAMESPACE}", DestinationRegion)'),
+            "Period": PUBLISHED_PERIOD_SECONDS,
+            "Label": "Highest replication failure rate (%)",
+            "ReturnData": True,
+        }]
+    return normalise_alarm({
+        "AlarmDescription": (
+            f"More than {threshold:g}% of the source's images are missing or failed in one of "
+            f"{', '.join(regions)} after the grace period (ECRRep "
+            f"{metrics.REPLICATION_FAILURE_RATE}, published by the ecrrep cleanup function and "
+            "`ecrrep validate-replication --publish-metrics`)."
+        ),
+        "AlarmActions": actions,
+        "OKActions": actions,
+        "Metrics": queries,
+        "EvaluationPeriods": 1,
+        "Threshold": threshold,
+        "ComparisonOperator": "GreaterThanThreshold",
+        # Published once per cleanup run, so most hours have no data point. A gap means "not
+        # measured since", neither healthy nor failing: `ignore` keeps the last state, so an
+        # alarm stays in ALARM until a new measurement clears it. `missing` would drop to
+        # INSUFFICIENT_DATA an hour after every run and hide a standing failure; `breaching`
+        # would raise a false replication alarm every hour between runs.
+        "TreatMissingData": "ignore",
+    })
+
+
+def pull_count_alarm(spec: Spec, repository: str, actions: list[str]) -> dict[str, Any]:
+    limit = spec.monitoring.pull_count_per_5min
+    return normalise_alarm({
+        "AlarmDescription": f"{repository} was pulled more than {limit} times in 5 minutes "
+                            f"(AWS/ECR {PULL_COUNT_METRIC}).",
+        "AlarmActions": actions,
+        "OKActions": actions,
+        "Namespace": ECR_NAMESPACE,
+        "MetricName": PULL_COUNT_METRIC,
+        "Dimensions": [{"Name": "RepositoryName", "Value": repository}],
+        "Statistic": "Sum",
+        "Period": PULL_PERIOD_SECONDS,
+        "EvaluationPeriods": 1,
+        "Threshold": limit,
+        "ComparisonOperator": "GreaterThanThreshold",
+        # ECR sends a data point only when something is pulled: no data is zero pulls.
+        "TreatMissingData": "notBreaching",
+    })
+
+
+def size_alarm(spec: Spec, repository: str, actions: list[str]) -> dict[str, Any]:
+    gib = spec.monitoring.repository_size_gib
+    return normalise_alarm({
+        "AlarmDescription": f"{repository} holds more than {gib:g} GiB of images (ECRRep "
+                            f"{metrics.REPOSITORY_SIZE_BYTES}, published by the ecrrep cleanup "
+                            "function).",
+        "AlarmActions": actions,
+        "OKActions": actions,
+        "Namespace": metrics.NAMESPACE,
+        "MetricName": metrics.REPOSITORY_SIZE_BYTES,
+        "Dimensions": [{"Name": "RepositoryName", "Value": repository}],
+        "Statistic": "Maximum",
+        "Period": PUBLISHED_PERIOD_SECONDS,
+        "EvaluationPeriods": 1,
+        "Threshold": float(gib * GIB),
+        "ComparisonOperator": "GreaterThanThreshold",
+        # Published once per cleanup run: between runs the size is unknown, not zero and not
+        # too big. `ignore` keeps the last measured state (see the failure-rate alarm).
+        "TreatMissingData": "ignore",
+    })
+
+
+def alarm_summary(alarm: dict[str, Any]) -> list[str]:
+    """Lines a person reads in the plan instead of the whole PutMetricAlarm document."""
+    operator = {"GreaterThanThreshold": ">", "GreaterThanOrEqualToThreshold": ">=",
+                "LessThanThreshold": "<", "LessThanOrEqualToThreshold": "<="}
+    comparison = operator.get(alarm.get("ComparisonOperator", ""), alarm.get(
+        "ComparisonOperator", ""))
+    if alarm.get("Metrics"):
+        watched = next(q for q in alarm["Metrics"] if q["ReturnData"])
+        sources = [q["MetricStat"]["Metric"] for q in alarm["Metrics"] if "MetricStat" in q]
+        what = watched.get("Expression", "")
+        if sources:
+            dims = ", ".join(d["Value"] for m in sources for d in m.get("Dimensions", []))
+            what = (f"{what} of {sources[0]['Namespace']} {sources[0]['MetricName']} "
+                    f"({dims})")
+    else:
+        dims = ", ".join(f"{d['Name']}={d['Value']}" for d in alarm.get("Dimensions", []))
+        what = (f"{alarm.get('Statistic')} of {alarm.get('Namespace')} "
+                f"{alarm.get('MetricName')} ({dims}) per {alarm.get('Period')} s")
+    actions = alarm.get("AlarmActions") or []
+    notifies = ", ".join(a.rsplit(":", 1)[-1] for a in actions) or "nobody (no topic)"
+    threshold = alarm.get("Threshold", 0.0)
+    if alarm.get("MetricName") == metrics.REPOSITORY_SIZE_BYTES:
+        limit = f"{threshold / GIB:g} GiB"
+    elif alarm.get("Metrics"):
+        limit = f"{threshold:g}%"
+    else:
+        limit = f"{threshold:g}"
+    return [
+        f"alarm when {what} {comparison} {limit}",
+        f"missing data: {alarm.get('TreatMissingData', 'missing')}; notifies {notifies} "
+        "on ALARM and OK",
+    ]
+
+
+# -- the kind --------------------------------------------------------------------------------
+
+
+def desired_alarms(spec: Spec, account_id: str) -> dict[str, dict[str, Any]]:
+    """Alarm name → managed fields, for every alarm the spec asks for."""
+    if not spec.monitoring.enabled:
+        return {}
+    actions = ([naming.topic_arn(spec.source_region, account_id, spec.project)]
+               if spec.notifications.enabled else [])
+    alarms = {naming.replication_failure_alarm_name(spec.project):
+              failure_rate_alarm(spec, actions)}
+    for repo in spec.repositories:
+        full = naming.repository_name(spec.repository_prefix, repo.name)
+        alarms[naming.pull_count_alarm_name(spec.project, repo.name)] = pull_count_alarm(
+            spec, full, actions)
+        alarms[naming.repository_size_alarm_name(spec.project, repo.name)] = size_alarm(
+            spec, full, actions)
+    return alarms
+
+
+def is_our_alarm_name(name: str, project: str) -> bool:
+    """A name of the shapes this kind gives alarms (so a stray tag alone claims nothing)."""
+    if name == naming.replication_failure_alarm_name(project):
+        return True
+    return bool(re.fullmatch(re.escape(project) + r"-.+-(pull-count|size)", name))
+
+
+class Alarms(ResourceKind):
+    type = "cloudwatch_alarm"
+    title = "CloudWatch alarms"
+
+    def desired(self, spec: Spec, target: Target) -> list[Resource]:
+        tags = desired_tags(spec)
+        region = spec.source_region
+        return [
+            Resource(self.type, region, name, {**alarm, "tags": tags}, facts={
+                "arn": naming.alarm_arn(region, target.account_id, name),
+                "summary": alarm_summary(alarm),
+            })
+            for name, alarm in desired_alarms(spec, target.account_id).items()
+        ]
+
+    def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
+        region = spec.source_region
+        client = ctx.client("cloudwatch", region)
+        wanted = set(desired_alarms(spec, ctx.account_id(region)))
+        with aws_action(f"alarms {spec.project}-* ({region})", "DescribeAlarms"):
+            described = paginate(client, "describe_alarms", "MetricAlarms",
+                                 AlarmNamePrefix=f"{spec.project}-", AlarmTypes=["MetricAlarm"])
+        candidates = [a for a in described if a["AlarmName"] in wanted
+                      or is_our_alarm_name(a["AlarmName"], spec.project)]
+
+        def with_tags(alarm: dict[str, Any]) -> Resource | None:
+            with aws_action(f"alarm {alarm['AlarmName']}", "ListTagsForResource"):
+                tags = tags_to_dict(client.list_tags_for_resource(
+                    ResourceARN=alarm["AlarmArn"]).get("Tags"))
+            owned = tags.get(naming.OWNERSHIP_TAG) == spec.project
+            if not owned and alarm["AlarmName"] not in wanted:
+                return None  # another project's alarm that happens to share our prefix
+            return Resource(self.type, region, alarm["AlarmName"],
+                            {**normalise_alarm(alarm), "tags": tags}, owned=owned,
+                            facts={"arn": alarm["AlarmArn"]})
+
+        return [r for r in ctx.map(with_tags, candidates) if r is not None]
+
+    def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        client = ctx.client("cloudwatch", change.region)
+        with aws_action(f"alarm {change.name}"):
+            if change.action == "create":
+                self._create(client, change)
+            elif change.action == "update":
+                self._update(client, change)
+            elif change.action == "delete":
+                # DeleteAlarms succeeds for alarms that are already gone.
+                client.delete_alarms(AlarmNames=[change.name])
+
+    def _create(self, client: Any, change: Change) -> None:
+        after = change.after or {}
+        # PutMetricAlarm overwrites whatever has the name: make sure a same-named alarm that
+        # appeared since the plan is ours (a retried create) before writing.
+        existing = client.describe_alarms(AlarmNames=[change.name]).get("MetricAlarms", [])
+        if existing:
+            tags = tags_to_dict(client.list_tags_for_resource(
+                ResourceARN=existing[0]["AlarmArn"]).get("Tags"))
+            if tags.get(naming.OWNERSHIP_TAG) != after["tags"].get(naming.OWNERSHIP_TAG):
+                raise AwsError("PutMetricAlarm", f"alarm {change.name}", "AlreadyExists",
+                               "an alarm of this name appeared since the plan was made, "
+                               "without our ownership tag; left untouched")
+        client.put_metric_alarm(AlarmName=change.name, **_alarm_params(after),
+                                Tags=dict_to_tags(after["tags"]))
+
+    def _update(self, client: Any, change: Change) -> None:
+        before, after = change.before or {}, change.after or {}
+        if any(f.field != "tags" for f in change.fields):
+            # PutMetricAlarm replaces the whole alarm; tags given to it are ignored on update.
+            client.put_metric_alarm(AlarmName=change.name, **_alarm_params(after))
+        to_set, to_remove = tag_changes(before.get("tags") or {}, after["tags"])
+        arn = change.facts["arn"]
+        if to_set:
+            client.tag_resource(ResourceARN=arn, Tags=dict_to_tags(to_set))
+        if to_remove:
+            client.untag_resource(ResourceARN=arn, TagKeys=to_remove)
+
+
+def _alarm_params(attrs: dict[str, Any]) -> dict[str, Any]:
+    """PutMetricAlarm parameters from managed fields: the omitted ones take AWS's defaults,
+    which is exactly what normalisation dropped."""
+    return {k: v for k, v in attrs.items() if k in ALARM_FIELDS}
+
+
+KIND = Alarms()
