@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import boto3
 import botocore.exceptions
+import botocore.session
 from botocore.config import Config
 
 T = TypeVar("T")
@@ -142,9 +142,13 @@ class AwsContext:
         self.profile = profile
         self.endpoint_url = endpoint_url
         self.parallelism = max(1, parallelism)
-        self._session = boto3.Session(profile_name=profile) if profile else boto3.Session()
+        # botocore's own session: boto3 would add only its resource layer, and ~0.1 s of
+        # imports to every run.
+        self._session = botocore.session.Session(profile=profile)
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
+        # Counting has its own lock: a call finishing must not wait for a client being built.
+        self._stats_lock = threading.Lock()
         self._calls: Counter = Counter()
         self._attempts = 0
         self._cache: dict[Any, Any] = {}
@@ -154,27 +158,34 @@ class AwsContext:
 
     # -- clients -----------------------------------------------------------------------------
 
-    def client_config(self) -> Config:
-        retries: dict[str, Any] = {"mode": os.environ.get("AWS_RETRY_MODE", "standard")}
-        if not os.environ.get("AWS_MAX_ATTEMPTS"):
-            retries["max_attempts"] = DEFAULT_MAX_ATTEMPTS
+    def client_config(self, retries: bool = True) -> Config:
+        if retries:
+            retry: dict[str, Any] = {"mode": os.environ.get("AWS_RETRY_MODE", "standard")}
+            if not os.environ.get("AWS_MAX_ATTEMPTS"):
+                retry["max_attempts"] = DEFAULT_MAX_ATTEMPTS
+        else:
+            # One attempt, whatever AWS_MAX_ATTEMPTS says: for probing an API that may not
+            # exist at this endpoint without paying for the full retry budget.
+            retry = {"mode": "standard", "total_max_attempts": 1}
         return Config(
-            retries=retries,
+            retries=retry,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             read_timeout=READ_TIMEOUT_SECONDS,
             max_pool_connections=self.parallelism + 2,
         )
 
-    def client(self, service: str, region: str) -> Any:
-        key = (service, region)
+    def client(self, service: str, region: str, retries: bool = True) -> Any:
+        """The shared client for (service, region); `retries=False` gives a separate one
+        that tries each call once."""
+        key = (service, region) if retries else (service, region, "no-retries")
         with self._lock:
             client = self._clients.get(key)
             if client is None:
-                client = self._session.client(
+                client = self._session.create_client(
                     service,
                     region_name=region,
                     endpoint_url=self.endpoint_url,
-                    config=self.client_config(),
+                    config=self.client_config(retries),
                 )
                 events = client.meta.events
                 events.register("before-call.*.*", self._count_call)
@@ -183,15 +194,15 @@ class AwsContext:
             return client
 
     def _count_call(self, model: Any, **_: Any) -> None:
-        with self._lock:
+        with self._stats_lock:
             self._calls[(model.service_model.service_name, model.name)] += 1
 
     def _count_attempt(self, **_: Any) -> None:
-        with self._lock:
+        with self._stats_lock:
             self._attempts += 1
 
     def stats(self) -> CallStats:
-        with self._lock:
+        with self._stats_lock:
             return CallStats(Counter(self._calls), self._attempts)
 
     def credentials_secrets(self) -> list[str]:
@@ -217,22 +228,33 @@ class AwsContext:
     # -- concurrency and shared reads --------------------------------------------------------
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        """Run fn over items on the shared pool; results in input order, first error raised.
+        """Run fn over items on the shared pool of `parallelism` workers; results in input
+        order, first error raised (after an error no new item starts).
 
-        A call made from inside a pool worker runs inline, so the bounded pool never waits on
-        itself.
+        A map called from inside a pool worker (a kind reading its repositories while the
+        engine reads every kind at once) is run by that worker itself, helped by whichever
+        workers are idle: no worker ever waits for an item that no thread is running, so the
+        bounded pool cannot deadlock on itself, and at most `parallelism` items run at once.
         """
         items = list(items)
-        if len(items) <= 1 or self.parallelism == 1 or _in_pool_worker():
+        if len(items) <= 1 or self.parallelism == 1:
             return [fn(item) for item in items]
+        batch = _Batch(fn, items)
+        pool = self._worker_pool()
+        inside = _in_pool_worker()
+        for _ in range(min(len(items), self.parallelism) - (1 if inside else 0)):
+            pool.submit(batch.drain)
+        if inside:
+            batch.drain()
+        return batch.results()
+
+    def _worker_pool(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(
                     self.parallelism, thread_name_prefix=_POOL_THREAD_PREFIX
                 )
-            pool = self._pool
-        futures = [pool.submit(fn, item) for item in items]
-        return [f.result() for f in futures]
+            return self._pool
 
     def cached(self, key: Any, compute: Callable[[], T]) -> T:
         """Compute a shared read once per run, even when several threads ask at once."""
@@ -249,6 +271,10 @@ class AwsContext:
                 self._cache[key] = value
             return value
 
+    def has_cached(self, key: Any) -> bool:
+        with self._lock:
+            return key in self._cache
+
     def forget(self, key: Any) -> None:
         with self._lock:
             self._cache.pop(key, None)
@@ -264,6 +290,65 @@ _POOL_THREAD_PREFIX = "ecrrep-pool"
 
 def _in_pool_worker() -> bool:
     return threading.current_thread().name.startswith(_POOL_THREAD_PREFIX)
+
+
+class _Batch:
+    """The items of one `AwsContext.map`: each thread that calls `drain` takes the next item
+    not yet started, until none is left; `results` waits for the items being run."""
+
+    def __init__(self, fn: Callable[[Any], Any], items: list[Any]):
+        self._fn = fn
+        self._items = items
+        self._results: list[Any] = [None] * len(items)
+        self._errors: dict[int, BaseException] = {}
+        self._next = 0
+        self._running = 0
+        self._cancelled = False
+        self._cond = threading.Condition()
+
+    def _take(self) -> int | None:
+        with self._cond:
+            if self._errors or self._cancelled or self._next >= len(self._items):
+                return None
+            index = self._next
+            self._next += 1
+            self._running += 1
+            return index
+
+    def _settle(self, index: int, result: Any = None, error: BaseException | None = None) -> None:
+        with self._cond:
+            if error is not None:
+                self._errors[index] = error
+            else:
+                self._results[index] = result
+            self._running -= 1
+            self._cond.notify_all()
+
+    def drain(self) -> None:
+        while (index := self._take()) is not None:
+            try:
+                result = self._fn(self._items[index])
+            except BaseException as exc:  # handed to the thread waiting in results()
+                self._settle(index, error=exc)
+                return
+            self._settle(index, result)
+
+    def _settled(self) -> bool:
+        nothing_left = self._errors or self._cancelled or self._next >= len(self._items)
+        return bool(nothing_left) and self._running == 0
+
+    def results(self) -> list[Any]:
+        try:
+            with self._cond:
+                self._cond.wait_for(self._settled)
+        except BaseException:
+            # Interrupted (Ctrl-C): start nothing more; the items in flight finish on their own.
+            with self._cond:
+                self._cancelled = True
+            raise
+        if self._errors:
+            raise self._errors[min(self._errors)]
+        return self._results
 
 
 def paginate(client: Any, operation: str, result_key: str, **params: Any) -> list[Any]:

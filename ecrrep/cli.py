@@ -290,6 +290,7 @@ def destroy(app: App, auto_approve: bool, as_json: bool, force_delete_images: bo
               help="Missing images pushed more recently than this count as in flight.")
 @click.option("--publish-metrics", is_flag=True,
               help="Publish ReplicationFailureRate per destination region (namespace ECRRep).")
+@global_options
 @click.pass_obj
 def validate_replication(app: App, as_json: bool, wait_seconds: float, grace_minutes: float,
                          publish_metrics: bool) -> None:
@@ -388,7 +389,8 @@ def execute_plan(app: App, the_plan: Any, auto_approve: bool, as_json: bool,
             emit_json({"plan": the_plan.to_json(), "applied": True, "done": [], "failed": [],
                        "not_done": []})
         else:
-            out.print("\nNo changes. The account matches the spec.", markup=False)
+            out.print("\nNothing to destroy: nothing this spec owns exists." if verb == "destroy"
+                      else "\nNo changes. The account matches the spec.", markup=False)
         return
     if not auto_approve:
         confirm(verb)
@@ -477,7 +479,7 @@ def render_report(out: Any, report: Any, verb: str) -> None:
         out.print(f"  failed:   {change.address}: {error.line()}", markup=False, style="red")
     for change in report.not_done:
         out.print(f"  not done: {change.action} {change.address}", markup=False, style="yellow")
-    out.print("Run `ecrrep apply` again to converge from here.", markup=False)
+    out.print(f"Run `ecrrep {verb}` again to converge from here.", markup=False)
 
 
 # -- schema, demo, sandbox -------------------------------------------------------------------
@@ -494,7 +496,8 @@ def schema() -> None:
 @cli.command()
 @click.pass_obj
 def demo(app: App) -> None:
-    """Run plan → apply → plan against an embedded AWS emulator. No AWS account needed."""
+    """Run the whole life cycle against an embedded AWS emulator: plan, apply, plan again,
+    push images, validate-replication, destroy. No AWS account needed."""
     from ecrrep.sandbox import run_demo
 
     run_demo(app)
@@ -508,6 +511,111 @@ def sandbox(port: int) -> None:
     from ecrrep.sandbox import serve_sandbox
 
     serve_sandbox(port)
+
+
+# -- cleanup ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True,
+              help="List what would be deleted; delete nothing (also the spec's cleanup.dry_run).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
+@global_options
+@click.pass_obj
+def cleanup(app: App, dry_run: bool, as_json: bool) -> None:
+    """Run the cleanup function's own code here, against the account.
+
+    Deletes, in the source region, the images older than their repository's retention
+    (cleanup.retention_days, default 30) unless a tag starts with a protected prefix; never a
+    repository's newest image. Publishes the function's metrics (namespace ECRRep) too.
+    Exit 1 when an image could not be deleted.
+    """
+    import logging
+
+    from ecrrep.cleanup.config import CleanupConfig
+    from ecrrep.cleanup.handler import run_cleanup
+    from ecrrep.render import render_cleanup
+
+    loaded = load_spec_or_exit(app)
+    config = CleanupConfig.from_spec(loaded.spec, dry_run=True if dry_run else None)
+    if app.verbose:
+        # The function's one line per image, as it logs them in Lambda, on stderr.
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+        logger = logging.getLogger("ecrrep.cleanup")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    result = run_aws(app, lambda aws: run_cleanup(
+        owned_only(app, aws, loaded.spec, config), aws.client))
+    if as_json:
+        emit_json(result)
+    else:
+        render_cleanup(app.console(), result)
+    if result["failed"]:
+        sys.exit(EXIT_ERROR)
+
+
+def owned_only(app: App, aws: Any, spec: Any, config: Any) -> Any:
+    """The configuration without repositories that exist under our names but lack the
+    ownership tag: cleanup never deletes images from what this project does not own."""
+    from dataclasses import replace
+
+    from ecrrep.naming import OWNERSHIP_TAG
+    from ecrrep.resources.ecr_listing import repositories_under_prefix
+
+    records = repositories_under_prefix(aws, spec, spec.source_region)
+    foreign = [name for name in config.repositories
+               if (record := records.get(config.repository_name(name))) is not None
+               and not record.owned_by(spec.project)]
+    for name in foreign:
+        app.console(stderr=True).print(
+            f"{config.repository_name(name)} exists without the ownership tag {OWNERSHIP_TAG}="
+            f"{spec.project}: its images are left alone", markup=False, style="yellow")
+    kept = {k: v for k, v in config.repositories.items() if k not in foreign}
+    return replace(config, repositories=kept)
+
+# -- output ----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one flat JSON object {name: value} (or NAME's value as JSON).")
+@global_options
+@click.pass_obj
+def output(app: App, name: str | None, as_json: bool) -> None:
+    """Print the values the seed's `terraform output` gave, read from the account.
+
+    With NAME, print that value alone, as `terraform output -raw NAME` does (structured values
+    as JSON), for scripts: PROD_REPO=$(ecrrep output production_repository_uri).
+    """
+    from ecrrep.outputs import format_value, output_names, raw_value, read_outputs
+
+    loaded = load_spec_or_exit(app)
+    known = output_names(loaded.spec)
+    if name is not None and name not in known:
+        fail(f"no output named {name!r}; the outputs are: {', '.join(known)}")
+    values = run_aws(app, lambda aws: read_outputs(aws, loaded.spec))
+    if name is None:
+        if as_json:
+            emit_json(values)
+            return
+        out = app.console()
+        for key, value in values.items():
+            out.print(f"{key} = {format_value(value)}", markup=False, highlight=False)
+        missing = [k for k in known if k not in values]
+        if missing:
+            app.console(stderr=True).print(
+                f"No value yet (not created, or not owned by this project): "
+                f"{', '.join(missing)}", markup=False, style="yellow")
+        return
+    if name not in values:
+        fail(f"output {name!r} has no value: what it names does not exist in the account, or "
+             "is not owned by this project (run `ecrrep apply`)")
+    if as_json:
+        emit_json(values[name])
+    else:
+        click.echo(raw_value(values[name]), nl=False)
 
 
 def main() -> None:

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ecrrep.aws import AWS_EXCEPTIONS, AwsError, translate_error
 from ecrrep.diff import DiffOptions
+from ecrrep.lifecycle_preview import with_lifecycle_previews
 from ecrrep.plan import Change, Plan, Resource, state_fingerprint
 from ecrrep.resources import all_kinds
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
+from ecrrep.resources.ecr_listing import read_repositories_everywhere
 
 if TYPE_CHECKING:
     from ecrrep.aws import AwsContext
@@ -27,11 +28,27 @@ def read_target(ctx: AwsContext, spec: Spec) -> Target:
 
 
 def read_current(ctx: AwsContext, spec: Spec, kinds: list[ResourceKind]) -> list[Resource]:
-    """Everything that exists under the names this spec uses, kind by kind."""
-    current: list[Resource] = []
-    for kind in kinds:
-        current.extend(kind.read(ctx, spec))
-    return current
+    """Everything that exists under the names this spec uses, in the kinds' order.
+
+    The repository listing that the ECR kinds share is read first, every region at once (a
+    kind waiting for it would hold a worker idle); then every kind reads at once, each
+    spreading its own calls over the same bounded pool, so the pool stays full to the end.
+    """
+    read_repositories_everywhere(ctx, spec)
+    found = ctx.map(lambda kind: kind.read(ctx, spec), kinds)
+    return [resource for resources in found for resource in resources]
+
+
+def read_state(
+    ctx: AwsContext, spec: Spec, kinds: list[ResourceKind]
+) -> tuple[Target, list[Resource]]:
+    """The account's facts and everything under our names. The account id and the shared
+    repository listings depend on nothing: they are read together, before the kinds."""
+    ctx.map(lambda read: read(), [
+        lambda: ctx.account_id(spec.source_region),
+        lambda: read_repositories_everywhere(ctx, spec),
+    ])
+    return read_target(ctx, spec), read_current(ctx, spec, kinds)
 
 
 def make_plan(
@@ -55,9 +72,19 @@ def plan_for(
     ctx: AwsContext, spec: Spec, options: DiffOptions, destroy: bool = False
 ) -> Plan:
     kinds = all_kinds()
-    target = read_target(ctx, spec)
-    current = read_current(ctx, spec, kinds)
-    return make_plan(spec, target, current, options, kinds, destroy=destroy)
+    target, current = read_state(ctx, spec, kinds)
+    plan = make_plan(spec, target, current, options, kinds, destroy=destroy)
+    doomed = {c.address for c in plan.changes if c.action == "delete"}
+    if not doomed:
+        return with_lifecycle_previews(ctx, plan)
+    # What only a deletion needs to know (a repository's images) is read for those alone,
+    # and the plan made again with it: a deletion that must be refused blocks the whole
+    # plan before anything is deleted.
+    for kind in kinds:
+        kind.read_deletion_facts(
+            ctx, [r for r in current if r.type == kind.type and r.address in doomed])
+    return with_lifecycle_previews(
+        ctx, make_plan(spec, target, current, options, kinds, destroy=destroy))
 
 
 # -- apply -----------------------------------------------------------------------------------
@@ -130,10 +157,11 @@ def apply_plan(
             report.done.append(change)
         on_event(ApplyEvent(change, "done"))
 
-    with ThreadPoolExecutor(ctx.parallelism, thread_name_prefix="ecrrep-apply") as pool:
-        for stage in apply_stages(plan, list(kinds.values())):
-            if stop.is_set():
-                report.not_done.extend(stage)
-                continue
-            list(pool.map(run, stage))
+    # Each stage on the context's pool: its changes at once, `parallelism` at a time, calls
+    # made inside a change included.
+    for stage in apply_stages(plan, list(kinds.values())):
+        if stop.is_set():
+            report.not_done.extend(stage)
+            continue
+        ctx.map(run, stage)
     return report

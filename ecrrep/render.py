@@ -53,7 +53,8 @@ def render_plan(
     """The plan grouped by region, then kind; unchanged resources only counted."""
     for region in region_order(plan):
         in_region = [c for c in plan.changes if c.region == region and not c.kept]
-        shown = [c for c in in_region if c.is_change or c.blocked]
+        # An unchanged resource with a note (an email subscription pending confirmation) shows.
+        shown = [c for c in in_region if c.is_change or c.blocked or c.notes]
         unchanged = len(in_region) - len(shown)
         if not shown and not verbose:
             continue
@@ -107,18 +108,29 @@ def _kind_table(title: str, changes: list[Change], verbose: bool) -> Table:
 def _details(change: Change, verbose: bool) -> Any:
     parts: list[Any] = []
     if change.action == "create":
-        parts.append(_compact(change.after, verbose))
+        summary = change.facts.get("summary")
+        if summary and not verbose:
+            # The kind's own reading of a long document (alarms, dashboard, function); -v
+            # shows every field.
+            tags = {"tags": change.after["tags"]} if "tags" in (change.after or {}) else None
+            parts.append(Text("\n".join(summary)))
+            if tags:
+                parts.append(_compact(tags))
+        else:
+            parts.append(_compact(change.after, verbose))
     elif change.action == "update":
         for f in change.fields:
             parts.append(field_diff(f.field, f.before, f.after))
     elif change.action == "delete":
         images = change.facts.get("image_count")
-        if images:
+        if images and not change.blocked:  # a blocked deletion's reason names the count
             parts.append(Text(f"holds {images} images", style="red"))
         else:
             parts.append(Text("deleted", style="dim"))
     for note in change.notes:
         parts.append(Text(note, style="cyan"))
+    if verbose:
+        parts.extend(expiring_image_lines(change))
     if change.blocked:
         parts.append(Text(change.blocked, style="red"))
     return Group(*parts) if parts else ""
@@ -361,3 +373,107 @@ def _monotonic() -> float:
     import time
 
     return time.monotonic()
+
+
+# -- lifecycle preview and cleanup -----------------------------------------------------------
+
+# With -v, at most this many expiring images per lifecycle change; JSON has them all.
+EXPIRING_LIST_LIMIT = 50
+
+
+def expiring_image_lines(change: Change) -> list[Text]:
+    """The images a lifecycle change would expire (its preview), oldest first."""
+    expiring = change.facts.get("would_expire") or []
+    lines = [
+        Text(f"  {short_digest(e['digest'])}  {', '.join(e.get('tags') or []) or 'untagged'}"
+             f"  pushed {str(e.get('pushed_at', '?'))[:10]}  rule {e.get('rule')}",
+             style="yellow")
+        for e in expiring[:EXPIRING_LIST_LIMIT]
+    ]
+    if len(expiring) > EXPIRING_LIST_LIMIT:
+        lines.append(Text(f"  … and {len(expiring) - EXPIRING_LIST_LIMIT} more "
+                          "(`ecrrep plan --json` lists them all)", style="dim"))
+    return lines
+
+
+def short_digest(digest: str) -> str:
+    algorithm, _, value = digest.partition(":")
+    return f"{algorithm}:{value[:12]}" if value else digest[:19]
+
+
+CLEANUP_STATUS = {
+    "deleted": ("deleted", "red"),
+    "would-delete": ("would delete", "yellow"),
+    "failed": ("FAILED", "bold red"),
+    "gone": ("already gone", "dim"),
+}
+
+
+def render_cleanup(console: Console, result: dict[str, Any]) -> None:
+    """What `ecrrep cleanup` did (or would do): a row per expired image, then per repository
+    and per destination region, then the one-line outcome. `result` is run_cleanup's."""
+    rows = [(r, e) for r in result["repositories"] for e in r["expired"]]
+    console.print()
+    if rows:
+        table = Table(title="Images past their retention", title_justify="left", expand=False)
+        for column in ("repository", "image", "tags", "pushed"):
+            table.add_column(column, no_wrap=True)
+        for column in ("age (days)", "size"):
+            table.add_column(column, justify="right")
+        table.add_column("result", no_wrap=True)
+        for repo, entry in rows:
+            word, style = CLEANUP_STATUS.get(entry["status"], (entry["status"], ""))
+            result_text = Text(word, style=style)
+            if entry.get("error"):
+                result_text.append(f" {entry['error']}", style="red")
+            table.add_row(repo["repository"], short_digest(entry["digest"]),
+                          ", ".join(entry["tags"]) or "untagged", entry["pushed_at"][:10],
+                          f"{entry['age_days']:g}", _bytes(entry["size_bytes"]), result_text)
+        console.print(table)
+    else:
+        console.print(Text("No image is past its repository's retention.", style="green"))
+    console.print()
+    console.print(_cleanup_repositories(result))
+    for rate in result["replication"]:
+        console.print(Text(f"Replication to {rate['region']}: {rate['missing']} of "
+                           f"{rate['source_images']} source images missing after the grace "
+                           f"period ({rate['failure_rate_percent']:g}%)",
+                           style="red" if rate["missing"] else "dim"))
+    console.print(Text(f"Published {result['metrics_published']} data points to CloudWatch "
+                       "(namespace ECRRep).", style="dim"))
+    console.print()
+    console.print(Text(_cleanup_outcome(result),
+                       style="bold red" if result["failed"] else "bold"))
+
+
+def _cleanup_repositories(result: dict[str, Any]) -> Table:
+    table = Table(title="Repositories", title_justify="left", expand=False)
+    table.add_column("repository", no_wrap=True)
+    for column in ("retention (days)", "images", "expired", "kept: protected tag", "size after"):
+        table.add_column(column, justify="right")
+    for repo in result["repositories"]:
+        if not repo["exists"]:
+            table.add_row(repo["repository"], str(repo["retention_days"]),
+                          Text("does not exist", style="yellow"), "", "", "")
+            continue
+        table.add_row(repo["repository"], str(repo["retention_days"]), str(repo["images"]),
+                      str(len(repo["expired"])), str(repo["protected"]),
+                      _bytes(repo["size_bytes"]))
+    return table
+
+
+def _cleanup_outcome(result: dict[str, Any]) -> str:
+    failed = f"; {result['failed']} could not be deleted" if result["failed"] else ""
+    if result["dry_run"]:
+        return (f"Dry run: {result['would_delete']} image(s) would be deleted; nothing was "
+                f"deleted{failed}.")
+    return f"Deleted {result['deleted']} image(s){failed}."
+
+
+def _bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
