@@ -79,8 +79,10 @@ class ReplicationRules(ResourceKind):
             ],
             "repositoryFilters": prefix_filter(spec.repository_prefix),
         }
+        summary = [f"replicate repositories named {spec.repository_prefix}* to "
+                   + ", ".join(spec.destination_regions) + " (this account)"]
         return [Resource(self.type, spec.source_region, spec.project, rule_attrs(rule),
-                         facts={"prefix": spec.repository_prefix})]
+                         facts={"prefix": spec.repository_prefix, "summary": summary})]
 
     def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
         found = []
