@@ -14,7 +14,6 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from ecrrep import metrics
 from ecrrep.cleanup import handler as cleanup
@@ -37,15 +36,11 @@ CONFIG = CleanupConfig(
 
 
 @pytest.fixture
-def ecr(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        client = boto3.client("ecr", region_name=SOURCE)
-        for name in ("apps/web", "apps/api"):
-            client.create_repository(repositoryName=name)
-        yield client
+def ecr(mock_account):
+    client = boto3.client("ecr", region_name=SOURCE)
+    for name in ("apps/web", "apps/api"):
+        client.create_repository(repositoryName=name)
+    return client
 
 
 def clients(service: str, region: str) -> Any:

@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import boto3
-import pytest
-from moto import mock_aws
 
 from ecrrep.aws import AwsContext
 from ecrrep.diff import DiffOptions
@@ -37,17 +35,6 @@ def spec(rules: list[dict] | None = None, raw: dict | None = None) -> Spec:
         "notifications": {"enabled": False},
         "cleanup": {"enabled": False},
     })
-
-
-@pytest.fixture
-def ctx(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        context = AwsContext()
-        yield context
-        context.close()
 
 
 def converge(ctx: AwsContext, wanted: Spec) -> None:

@@ -7,7 +7,6 @@ import boto3
 import pytest
 import yaml
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from ecrrep import lambda_package
 from ecrrep.aws import AwsContext, AwsError
@@ -38,17 +37,6 @@ def make_spec(edit=None, full: bool = False) -> Spec:
     if edit:
         edit(data)
     return Spec.model_validate(data)
-
-
-@pytest.fixture
-def ctx(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        context = AwsContext()
-        yield context
-        context.close()
 
 
 def fresh_ctx() -> AwsContext:

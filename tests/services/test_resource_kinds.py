@@ -6,7 +6,6 @@ import json
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from ecrrep.aws import AwsContext, AwsError
 from ecrrep.diff import DiffOptions
@@ -30,17 +29,6 @@ SPEC = Spec.model_validate({
     "notifications": {"enabled": False},
     "cleanup": {"enabled": False},
 })
-
-
-@pytest.fixture
-def ctx(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        context = AwsContext()
-        yield context
-        context.close()
 
 
 def converge(ctx) -> None:
