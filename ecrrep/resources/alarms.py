@@ -248,6 +248,20 @@ def size_alarm(spec: Spec, repository: str, actions: list[str]) -> dict[str, Any
     })
 
 
+def _owned_alarm_tags(ctx: AwsContext, region: str, project: str) -> dict[str, dict[str, str]]:
+    """The tags of every alarm carrying our ownership tag, by ARN, in one paginated call
+    rather than one ListTagsForResource per alarm (two alarms per repository add up)."""
+    client = ctx.client("resourcegroupstaggingapi", region)
+    with aws_action(f"alarms tagged {naming.OWNERSHIP_TAG}={project} ({region})",
+                    "GetResources"):
+        mappings = paginate(
+            client, "get_resources", "ResourceTagMappingList",
+            TagFilters=[{"Key": naming.OWNERSHIP_TAG, "Values": [project]}],
+            ResourceTypeFilters=["cloudwatch:alarm"],
+        )
+    return {m["ResourceARN"]: tags_to_dict(m.get("Tags")) for m in mappings}
+
+
 def alarm_summary(alarm: dict[str, Any]) -> list[str]:
     """Lines a person reads in the plan instead of the whole PutMetricAlarm document."""
     operator = {"GreaterThanThreshold": ">", "GreaterThanOrEqualToThreshold": ">=",
@@ -333,14 +347,18 @@ class Alarms(ResourceKind):
                                  AlarmNamePrefix=f"{spec.project}-", AlarmTypes=["MetricAlarm"])
         candidates = [a for a in described if a["AlarmName"] in wanted
                       or is_our_alarm_name(a["AlarmName"], spec.project)]
+        owned_tags = _owned_alarm_tags(ctx, region, spec.project)
 
         def with_tags(alarm: dict[str, Any]) -> Resource | None:
-            with aws_action(f"alarm {alarm['AlarmName']}", "ListTagsForResource"):
-                tags = tags_to_dict(client.list_tags_for_resource(
-                    ResourceARN=alarm["AlarmArn"]).get("Tags"))
-            owned = tags.get(naming.OWNERSHIP_TAG) == spec.project
-            if not owned and alarm["AlarmName"] not in wanted:
-                return None  # another project's alarm that happens to share our prefix
+            tags = owned_tags.get(alarm["AlarmArn"])
+            owned = tags is not None
+            if not owned:
+                if alarm["AlarmName"] not in wanted:
+                    return None  # another project's alarm that happens to share our prefix
+                # A conflict: read its tags to show them (rare, so one call each is fine).
+                with aws_action(f"alarm {alarm['AlarmName']}", "ListTagsForResource"):
+                    tags = tags_to_dict(client.list_tags_for_resource(
+                        ResourceARN=alarm["AlarmArn"]).get("Tags"))
             return Resource(self.type, region, alarm["AlarmName"],
                             {**normalise_alarm(alarm), "tags": tags}, owned=owned,
                             facts={"arn": alarm["AlarmArn"]})
