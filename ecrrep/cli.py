@@ -584,7 +584,7 @@ def owned_only(app: App, aws: Any, spec: Any, config: Any) -> Any:
 @global_options
 @click.pass_obj
 def output(app: App, name: str | None, as_json: bool) -> None:
-    """Print the values the seed's `terraform output` gave, read from the account.
+    """Print the values the Terraform recipe's `terraform output` gave, read from the account.
 
     With NAME, print that value alone, as `terraform output -raw NAME` does (structured values
     as JSON), for scripts: PROD_REPO=$(ecrrep output production_repository_uri).

@@ -1,9 +1,9 @@
-"""`ecrrep output`: the values the seed recipe's `terraform output` gave, under the same names,
+"""`ecrrep output`: the values the Terraform recipe's `terraform output` gave, under the same names,
 read from the live account so its scripts keep working.
 
 `outputs_from` is pure: the spec and the resources the kinds read give the values. An output
 whose resource does not exist (or is not ours) has no value, as in Terraform before the first
-apply. Names follow the seed: `<repo>_repository_name` and `<repo>_repository_uri` (source
+apply. Names follow the recipe: `<repo>_repository_name` and `<repo>_repository_uri` (source
 region) per repository, `replica_repository_uris` (destination region → repository → URI),
 `ecr_production_role_arn`, `ecr_ci_role_arn`, `lambda_cleanup_role_arn`, `sns_topic_arn`,
 `cloudwatch_dashboard_name`, `replication_failure_alarm_name`, `lambda_cleanup_function_name`,
@@ -54,7 +54,7 @@ def output_names(spec: Spec) -> list[str]:
 
 
 def validation_commands(spec: Spec) -> str:
-    """Shell commands that show the replication at work, as the seed's output had them."""
+    """Shell commands that show the replication at work, as the recipe's output had them."""
     names = " ".join(naming.repository_name(spec.repository_prefix, r.name)
                      for r in spec.repositories)
     lines = [
