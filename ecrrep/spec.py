@@ -3,20 +3,19 @@
 Values here are validated and typed; nothing in this module talks to AWS. Loading with line
 numbers and turning validation errors into `FILE:LINE: path: message` lives in `spec_loader`.
 
-Rules about one value are validators on its type, so pydantic reports every bad value at once.
-Rules that relate several values live in `spec_problems`, which works on plain data: the loader
-runs it on the raw YAML even when some values failed validation, and `Spec` runs it on itself so
-that a spec built in code obeys the same rules.
+Rules about one value (in `spec_rules`) are validators on its type, so pydantic reports every
+bad value at once. Rules that relate several values live in `spec_problems`, which works on
+plain data: the loader runs it on the raw YAML even when some values failed validation, and
+`Spec` runs it on itself so that a spec built in code obeys the same rules.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal
 
 from annotated_types import Interval, Len, MaxLen, MinLen
 from pydantic import (
@@ -32,342 +31,45 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ecrrep import naming
-from ecrrep.regions import AWS_REGIONS, closest_region, partition_of
-
-DEFAULT_RETENTION_DAYS = 30
-MAX_TAGS = 40  # ECR allows 50 tags; ecrrep adds its own ownership tag and keeps headroom
-MAX_LIFECYCLE_RULES = 50
-MAX_DESTINATION_REGIONS = 25
-MAX_RETENTION_DAYS = 3650
-RULE_ERROR_TYPE = "ecrrep_rule"
-
-# Patterns are anchored and use explicit ASCII classes so that the same text works in Python
-# (always with fullmatch: `$` alone would accept a trailing newline) and in the JSON Schema.
-PROJECT_PATTERN = r"^[a-z0-9-]{3,32}$"
-ENVIRONMENT_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
-_ECR_PART = r"[a-z0-9]+(?:[._-][a-z0-9]+)*"
-REPOSITORY_NAME_PATTERN = rf"^{_ECR_PART}$"
-REPOSITORY_PREFIX_PATTERN = rf"^{_ECR_PART}(?:/{_ECR_PART})*$"
-ECR_REPOSITORY_PATTERN = rf"^(?:{_ECR_PART}/)*{_ECR_PART}$"
-ECR_REPOSITORY_LENGTH = (2, 256)
-TAG_PREFIX_PATTERN = r"^[A-Za-z0-9._-]{1,128}$"
-TAG_PATTERN_PATTERN = r"^[A-Za-z0-9._*-]{1,128}$"
-MAX_WILDCARDS_PER_PATTERN = 4
-ROLE_ARN_PATTERN = r"^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]{1,512}$"
-KMS_KEY_ARN_PATTERN = r"^arn:aws:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}$"
-KMS_ALIAS_PATTERN = r"^alias/[A-Za-z0-9/_-]{1,250}$"
-EMAIL_PATTERN = r"""^[^@\s"'<>]+@[^@\s"'<>]+\.[^@\s"'<>]+$"""
-MAX_EMAIL_LENGTH = 254
-# AWS allows Unicode letters and digits in tags; \w gives us those. A plain space stands in for
-# AWS's \p{Z}: \s would also let tabs and newlines through.
-TAG_TEXT_PATTERN = r"^[\w .:/=+\-@]*$"
-RESERVED_TAG_KEYS = frozenset({naming.OWNERSHIP_TAG})
-
-# Names ecrrep derives from the project, with the limit AWS puts on each. The project pattern
-# keeps them short today; checking the derived names keeps a later naming change honest.
-_DERIVED_NAMES: tuple[tuple[str, Callable[[str], str], int], ...] = (
-    ("IAM role", naming.production_role_name, 64),
-    ("IAM role", naming.ci_role_name, 64),
-    ("IAM role", naming.cleanup_role_name, 64),
-    ("Lambda function", naming.cleanup_function_name, 64),
-    ("EventBridge rule", naming.cleanup_schedule_rule_name, 64),
-    ("SNS topic", naming.topic_name, 256),
+from ecrrep.regions import AWS_REGIONS
+from ecrrep.spec_rules import (
+    DEFAULT_RETENTION_DAYS,
+    ECR_REPOSITORY_LENGTH,
+    ECR_REPOSITORY_PATTERN,
+    ENVIRONMENT_PATTERN,
+    KMS_ALIAS_PATTERN,
+    KMS_KEY_ARN_PATTERN,
+    MAX_DESTINATION_REGIONS,
+    MAX_LIFECYCLE_RULES,
+    MAX_RETENTION_DAYS,
+    MAX_TAGS,
+    PROJECT_PATTERN,
+    REPOSITORY_NAME_PATTERN,
+    REPOSITORY_PREFIX_PATTERN,
+    ROLE_ARN_PATTERN,
+    RULE_ERROR_TYPE,
+    TAG_PATTERN_PATTERN,
+    TAG_PREFIX_PATTERN,
+    description_problem,
+    did_you_mean,
+    email_problem,
+    environment_problem,
+    kms_key_problem,
+    lifecycle_policy_problem,
+    matches,
+    policy_from_json,
+    project_problem,
+    region_problem,
+    repository_name_problem,
+    repository_policy_problem,
+    repository_prefix_problem,
+    role_arn_problem,
+    schedule_problem,
+    tag_key_problem,
+    tag_pattern_problem,
+    tag_prefix_problem,
+    tag_value_problem,
 )
-
-
-def _matches(pattern: str, value: str) -> bool:
-    return re.fullmatch(pattern, value) is not None
-
-
-def did_you_mean(word: str, candidates: list[str] | tuple[str, ...] | frozenset[str]) -> str:
-    """` (did you mean 'x'?)` for the closest candidate, or an empty string."""
-    matches = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
-    return f" (did you mean {matches[0]!r}?)" if matches else ""
-
-
-# ---------------------------------------------------------------------------------------------
-# Rules about one value. Each returns what is wrong, or None.
-
-
-def project_problem(value: str) -> str | None:
-    if not _matches(PROJECT_PATTERN, value):
-        return f"must be 3..32 characters of a-z, 0-9 and '-' (got {value!r})"
-    if value.startswith("-") or value.endswith("-"):
-        return f"must not start or end with '-' (got {value!r})"
-    for kind, derive, limit in _DERIVED_NAMES:
-        name = derive(value)
-        if len(name) > limit:
-            return f"too long: the {kind} name {name!r} would exceed {limit} characters"
-    return None
-
-
-def environment_problem(value: str) -> str | None:
-    if not _matches(ENVIRONMENT_PATTERN, value) or ".." in value:
-        return f"must be 1..64 characters of A-Z, a-z, 0-9, '_', '.', '-' (got {value!r})"
-    return None
-
-
-def region_problem(value: str) -> str | None:
-    if value in AWS_REGIONS:
-        return None
-    if not value.isascii():
-        return f"unknown AWS region {value!r}: it has non-ASCII characters (a look-alike?)"
-    partition = partition_of(value)
-    if partition is not None:
-        return f"{value!r} is in the {partition} partition; ecrrep manages the aws partition only"
-    hint = closest_region(value)
-    return f"unknown AWS region {value!r}" + (f" (did you mean {hint!r}?)" if hint else "")
-
-
-def repository_prefix_problem(value: str) -> str | None:
-    if not _matches(REPOSITORY_PREFIX_PATTERN, value):
-        return (
-            "must be lowercase letters and digits, separated by single '.', '_', '-' or '/' "
-            f"(got {value!r})"
-        )
-    return None
-
-
-def repository_name_problem(value: str) -> str | None:
-    if not _matches(REPOSITORY_NAME_PATTERN, value):
-        return (
-            f"must be lowercase letters and digits, separated by single '.', '_' or '-' "
-            f"(got {value!r})"
-        )
-    return None
-
-
-def tag_key_problem(value: str) -> str | None:
-    if not 1 <= len(value) <= 128:
-        return f"tag key must be 1..128 characters (got {len(value)})"
-    if not _matches(TAG_TEXT_PATTERN, value):
-        return f"tag key may hold only letters, digits, spaces and _ . : / = + - @ (got {value!r})"
-    if value.lower().startswith("aws:"):
-        return f"tag keys starting with 'aws:' are reserved by AWS (got {value!r})"
-    if value in RESERVED_TAG_KEYS:
-        return f"tag key {value!r} is reserved: ecrrep sets it to the project name"
-    return None
-
-
-def tag_value_problem(value: str) -> str | None:
-    if len(value) > 256:
-        return f"tag value must be at most 256 characters (got {len(value)})"
-    if not _matches(TAG_TEXT_PATTERN, value):
-        return (
-            f"tag value may hold only letters, digits, spaces and _ . : / = + - @ (got {value!r})"
-        )
-    return None
-
-
-def tag_prefix_problem(value: str) -> str | None:
-    if "*" in value:
-        return f"'*' is only allowed in tag_patterns (got {value!r})"
-    if not _matches(TAG_PREFIX_PATTERN, value):
-        return f"must be 1..128 characters of A-Z, a-z, 0-9, '.', '_', '-' (got {value!r})"
-    return None
-
-
-def tag_pattern_problem(value: str) -> str | None:
-    if not _matches(TAG_PATTERN_PATTERN, value):
-        return f"must be 1..128 characters of A-Z, a-z, 0-9, '.', '_', '-', '*' (got {value!r})"
-    if value.count("*") > MAX_WILDCARDS_PER_PATTERN:
-        return f"at most {MAX_WILDCARDS_PER_PATTERN} '*' wildcards per pattern (got {value!r})"
-    return None
-
-
-def role_arn_problem(value: str) -> str | None:
-    role_name = value.rsplit("/", 1)[-1]
-    if not _matches(ROLE_ARN_PATTERN, value) or ".." in value or not 1 <= len(role_name) <= 64:
-        return f"must be an IAM role ARN like arn:aws:iam::123456789012:role/NAME (got {value!r})"
-    return None
-
-
-def kms_key_problem(value: str) -> str | None:
-    if _matches(KMS_KEY_ARN_PATTERN, value) or _matches(KMS_ALIAS_PATTERN, value):
-        return None
-    return (
-        "must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID) or an alias "
-        f"(alias/NAME) (got {value!r})"
-    )
-
-
-def email_problem(value: str) -> str | None:
-    if len(value) > MAX_EMAIL_LENGTH or not _matches(EMAIL_PATTERN, value):
-        return f"must be an email address (got {value!r})"
-    return None
-
-
-def description_problem(value: str) -> str | None:
-    if any(ord(char) < 32 or ord(char) == 127 for char in value):
-        return "must not contain control characters"
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
-# EventBridge schedule expressions.
-
-
-class _CronField(NamedTuple):
-    name: str
-    low: int
-    high: int
-    names: tuple[str, ...] = ()  # names for 1..n, e.g. JAN..DEC
-    step: bool = True  # `/` allowed
-    allowed: str = ""
-
-
-_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-_WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
-_CRON_FIELDS = (
-    _CronField("minutes", 0, 59, allowed="0-59 and , - * /"),
-    _CronField("hours", 0, 23, allowed="0-23 and , - * /"),
-    _CronField("day-of-month", 1, 31, allowed="1-31 and , - * ? / L W"),
-    _CronField("month", 1, 12, _MONTHS, allowed="1-12 or JAN-DEC and , - * /"),
-    _CronField(
-        "day-of-week", 1, 7, _WEEKDAYS, step=False, allowed="1-7 or SUN-SAT and , - * ? L #"
-    ),
-    _CronField("year", 1970, 2199, allowed="1970-2199 and , - * /"),
-)
-_RATE_UNITS = ("minute", "hour", "day")
-
-
-def schedule_problem(value: str) -> str | None:
-    """What is wrong with an EventBridge `cron(...)` or `rate(...)` expression, or None."""
-    if match := re.fullmatch(r"rate\((.*)\)", value):
-        return _rate_problem(match[1])
-    if match := re.fullmatch(r"cron\((.*)\)", value):
-        return _cron_problem(match[1])
-    return (
-        "must be an EventBridge schedule: cron(minutes hours day-of-month month day-of-week "
-        f"year) or rate(N unit), e.g. cron(0 2 * * ? *) (got {value!r})"
-    )
-
-
-def _rate_problem(body: str) -> str | None:
-    match = re.fullmatch(r"([0-9]{1,9}) ([a-z]+?)(s?)", body)
-    if not match or match[2] not in _RATE_UNITS:
-        return f"rate(...) must be rate(N minutes|hours|days), e.g. rate(12 hours) (got {body!r})"
-    count, singular, unit = int(match[1]), match[2], match[2] + match[3]
-    if count < 1:
-        return "rate(...) needs a value of at least 1"
-    if count == 1 and unit != singular:
-        return f"rate(...) with 1 takes the singular: rate(1 {singular})"
-    if count > 1 and unit == singular:
-        return f"rate(...) with {count} takes the plural: rate({count} {singular}s)"
-    return None
-
-
-def _cron_problem(body: str) -> str | None:
-    fields = body.split(" ")
-    if len(fields) != len(_CRON_FIELDS) or "" in fields:
-        return (
-            "cron(...) needs six fields separated by single spaces: minutes hours day-of-month "
-            f"month day-of-week year (got {body!r})"
-        )
-    for field, value in zip(_CRON_FIELDS, fields, strict=True):
-        if not _cron_field_ok(value, field):
-            return f"cron {field.name} field {value!r} is invalid (allowed: {field.allowed})"
-    if (fields[2] == "?") == (fields[4] == "?"):
-        return "cron(...) needs '?' in exactly one of day-of-month and day-of-week"
-    return None
-
-
-def _cron_field_ok(value: str, field: _CronField) -> bool:
-    if value == "?":
-        return field.name in ("day-of-month", "day-of-week")
-    return all(_cron_item_ok(item, field) for item in value.split(","))
-
-
-def _cron_item_ok(item: str, field: _CronField) -> bool:
-    if field.name == "day-of-month" and item != "L" and item.endswith(("L", "W")):
-        return item.endswith("W") and _cron_value_ok(item[:-1], field)
-    if field.name == "day-of-week":
-        if item == "L":
-            return True
-        if item.endswith("L"):
-            return _cron_value_ok(item[:-1], field)
-        if "#" in item:
-            day, _, nth = item.partition("#")
-            return _cron_value_ok(day, field) and nth in ("1", "2", "3", "4", "5")
-    if item == "L":
-        return field.name == "day-of-month"
-    base, slash, step = item.partition("/")
-    if slash and not (field.step and re.fullmatch(r"[0-9]{1,4}", step) and int(step) >= 1):
-        return False
-    if base == "*":
-        return True
-    low, dash, high = base.partition("-")
-    if dash:
-        return _cron_value_ok(low, field) and _cron_value_ok(high, field)
-    return _cron_value_ok(base, field)
-
-
-def _cron_value_ok(token: str, field: _CronField) -> bool:
-    if re.fullmatch(r"[0-9]{1,4}", token):
-        return field.low <= int(token) <= field.high
-    return token.upper() in field.names
-
-
-# ---------------------------------------------------------------------------------------------
-# Policy documents given by the user.
-
-
-def _policy_from_json(value: Any) -> Any:
-    """A repository policy may be written as YAML or as a string holding the JSON document."""
-    if not isinstance(value, str):
-        return value
-    try:
-        document = json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise ValueError(
-            f"must be a JSON object: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    if not isinstance(document, dict):
-        raise ValueError("must be a JSON object (a policy document)")
-    return document
-
-
-def repository_policy_problem(document: Mapping[str, Any]) -> str | None:
-    statements = document.get("Statement")
-    if statements is None:
-        return "needs a Statement (a statement or a list of statements)"
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    if not isinstance(statements, list) or not statements:
-        return "Statement must be a statement or a non-empty list of statements"
-    for index, statement in enumerate(statements):
-        where = f"Statement[{index}]"
-        if not isinstance(statement, Mapping):
-            return f"{where} must be a mapping"
-        if statement.get("Effect") not in ("Allow", "Deny"):
-            return f"{where} needs Effect: Allow or Deny"
-        if "Action" not in statement and "NotAction" not in statement:
-            return f"{where} needs Action"
-        if "Principal" not in statement and "NotPrincipal" not in statement:
-            return f"{where} needs Principal (a repository policy says who may act)"
-    return None
-
-
-def lifecycle_policy_problem(document: Mapping[str, Any]) -> str | None:
-    rules = document.get("rules")
-    if set(document) != {"rules"} or not isinstance(rules, list) or not rules:
-        return "must be {rules: [...]} with at least one rule"
-    seen: dict[int, int] = {}
-    for index, rule in enumerate(rules):
-        where = f"rules[{index}]"
-        if not isinstance(rule, Mapping):
-            return f"{where} must be a mapping"
-        priority = rule.get("rulePriority")
-        if not isinstance(priority, int) or isinstance(priority, bool) or priority < 1:
-            return f"{where} needs rulePriority (a positive integer)"
-        if priority in seen:
-            return f"{where}: rulePriority {priority} is also used by rules[{seen[priority]}]"
-        seen[priority] = index
-        for key in ("selection", "action"):
-            if not isinstance(rule.get(key), Mapping):
-                return f"{where} needs {key} (a mapping)"
-    return None
-
 
 # ---------------------------------------------------------------------------------------------
 # Types: a str (or dict) plus the rule it obeys, and what editors see in the JSON Schema.
@@ -420,7 +122,7 @@ Schedule = Annotated[str, _obeys(schedule_problem), _string_schema(pattern=r"^(c
 Description = Annotated[str, _obeys(description_problem)]
 RepositoryPolicy = Annotated[
     dict[str, Any],
-    BeforeValidator(_policy_from_json, json_schema_input_type=dict[str, Any] | str),
+    BeforeValidator(policy_from_json, json_schema_input_type=dict[str, Any] | str),
     _obeys(repository_policy_problem),
 ]
 LifecyclePolicy = Annotated[dict[str, Any], _obeys(lifecycle_policy_problem)]
@@ -719,7 +421,7 @@ def _repository_name_problems(
         if prefix_ok and repository_name_problem(name) is None:
             full = naming.repository_name(prefix, name)
             low, high = ECR_REPOSITORY_LENGTH
-            if not _matches(ECR_REPOSITORY_PATTERN, full) or not low <= len(full) <= high:
+            if not matches(ECR_REPOSITORY_PATTERN, full) or not low <= len(full) <= high:
                 problems.append(
                     Problem(
                         loc,

@@ -7,10 +7,11 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from ecrrep import spec as spec_module
+from ecrrep import spec_rules
 from ecrrep.regions import AWS_REGIONS
-from ecrrep.spec import RepositorySpec, Spec, project_problem, schedule_problem
+from ecrrep.spec import RepositorySpec, Spec
 from ecrrep.spec_loader import LoadedSpec, SpecError, load_spec_text
+from ecrrep.spec_rules import project_problem, schedule_problem
 
 # Lines 1..7; tests append repository keys (4 spaces) or top-level keys from line 8 on.
 BASE = """\
@@ -85,7 +86,7 @@ def test_derived_name_limits_are_checked_not_assumed(monkeypatch: pytest.MonkeyP
     def long_role_name(project: str) -> str:
         return f"{project}-elastic-container-registry-production-pull-role"
 
-    monkeypatch.setattr(spec_module, "_DERIVED_NAMES", (("IAM role", long_role_name, 64),))
+    monkeypatch.setattr(spec_rules, "_DERIVED_NAMES", (("IAM role", long_role_name, 64),))
     assert project_problem("a" * 20) == (
         "too long: the IAM role name "
         f"'{'a' * 20}-elastic-container-registry-production-pull-role' would exceed 64 characters"
