@@ -368,7 +368,9 @@ def _message(error: Any) -> str:
         count = ctx["min_length"]
         return f"must have at least {count} item{'s' if count != 1 else ''}"
     if kind == "too_long":
-        return f"must have at most {ctx['max_length']} items (got {ctx['actual_length']})"
+        # Count the input ourselves: newer pydantic leaves actual_length empty for mappings.
+        count = len(value) if hasattr(value, "__len__") else ctx.get("actual_length")
+        return f"must have at most {ctx['max_length']} items (got {count})"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     return str(error["msg"])
