@@ -83,7 +83,8 @@ def run_demo(app: Any) -> None:
         loaded = cli.load_spec_or_exit(demo_app, path="config.example.yaml",
                                        text=example_spec_text())
         spec = loaded.spec
-        _step(out, f"Emulator running at {url}; spec: the Terraform recipe's example (config.example.yaml)")
+        _step(out, f"Emulator running at {url}; spec: config.example.yaml, the Terraform "
+                   "recipe's example")
         from ecrrep.engine import plan_for
         from ecrrep.render import render_plan, render_validation
         from ecrrep.replication_check import DEFAULT_GRACE_MINUTES
