@@ -162,7 +162,9 @@ class AwsContext:
         if retries:
             retry: dict[str, Any] = {"mode": os.environ.get("AWS_RETRY_MODE", "standard")}
             if not os.environ.get("AWS_MAX_ATTEMPTS"):
-                retry["max_attempts"] = DEFAULT_MAX_ATTEMPTS
+                # total_max_attempts counts the first attempt, as AWS_MAX_ATTEMPTS does;
+                # botocore's max_attempts would count retries only (11 attempts in all).
+                retry["total_max_attempts"] = DEFAULT_MAX_ATTEMPTS
         else:
             # One attempt, whatever AWS_MAX_ATTEMPTS says: for probing an API that may not
             # exist at this endpoint without paying for the full retry budget.

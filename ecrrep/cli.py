@@ -33,6 +33,8 @@ class App:
     no_color: bool
     verbose: int
     parallelism: int
+    # The signal that stopped an apply or destroy (SIGINT, SIGTERM), for the exit code.
+    interrupted_by: int | None = None
 
     def console(self, stderr: bool = False) -> Any:
         from ecrrep.render import make_console
@@ -406,7 +408,8 @@ def execute_plan(app: App, the_plan: Any, auto_approve: bool, as_json: bool,
     else:
         render_report(out, report, verb)
     if not report.ok:
-        sys.exit(EXIT_ERROR)
+        # Interrupted: 128 + the signal's number, as a shell reports a process it stopped.
+        sys.exit(128 + app.interrupted_by if app.interrupted_by else EXIT_ERROR)
 
 
 def confirm(verb: str) -> None:
@@ -436,6 +439,7 @@ def run_changes(app: App, aws: Any, the_plan: Any, force_delete_images: bool) ->
     def request_stop(signum: int, _frame: Any) -> None:
         if not stop.is_set():
             stop.set()
+            app.interrupted_by = signum
             err.print(f"\nReceived {signal.Signals(signum).name}: finishing the changes in "
                       "flight, starting no new ones.", markup=False, style="yellow")
 

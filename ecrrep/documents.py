@@ -63,8 +63,10 @@ def _normalise_principal(principal: Any) -> Any:
         return principal
     out = {}
     for kind, values in sorted(principal.items()):
-        items = [_principal_value(v) if isinstance(v, str) else v for v in _as_sorted_list(values)]
-        out[kind] = _collapse(sorted(items, key=_sort_key))
+        # Account ids become root ARNs before duplicates go: an id and its root ARN are one.
+        items = [_principal_value(v) if isinstance(v, str) else v
+                 for v in (values if isinstance(values, list) else [values])]
+        out[kind] = _collapse(_as_sorted_list(items))
     return out
 
 
@@ -145,6 +147,12 @@ def documents_differ(a: Any, b: Any) -> bool:
 
 def compact_json(document: Any) -> str:
     return json.dumps(document, separators=(",", ":"), sort_keys=True)
+
+
+def policy_text(document: Any) -> str:
+    """A lifecycle or repository policy as ecrrep sends it to ECR (indented, for the console);
+    ECR's length limits apply to this text."""
+    return json.dumps(document, indent=2, sort_keys=True)
 
 
 # -- lifecycle -------------------------------------------------------------------------------

@@ -71,6 +71,10 @@ from ecrrep.spec_rules import (
     tag_value_problem,
 )
 
+# The longest policy texts ECR accepts (PutLifecyclePolicy, SetRepositoryPolicy).
+ECR_LIFECYCLE_POLICY_LIMIT = 30_720
+ECR_REPOSITORY_POLICY_LIMIT = 10_240
+
 # ---------------------------------------------------------------------------------------------
 # Types: a str (or dict) plus the rule it obeys, and what editors see in the JSON Schema.
 
@@ -194,6 +198,23 @@ class RepositorySpec(_Strict):
         default=None,
         description="A raw ECR lifecycle policy {rules: [...]}, instead of `lifecycle`.",
     )
+
+    @model_validator(mode="after")
+    def _documents_fit_ecr(self) -> RepositorySpec:
+        # ECR refuses longer documents: say so here, not half way through an apply.
+        from ecrrep import documents
+
+        for what, document, limit in (
+            ("lifecycle policy", documents.lifecycle_policy_document(self),
+             ECR_LIFECYCLE_POLICY_LIMIT),
+            ("repository policy", self.policy and documents.normalise_policy(self.policy),
+             ECR_REPOSITORY_POLICY_LIMIT),
+        ):
+            size = len(documents.policy_text(document)) if document is not None else 0
+            if size > limit:
+                raise ValueError(f"the {what} would be {size} characters; ECR takes at "
+                                 f"most {limit}")
+        return self
 
 
 class IamSpec(_Strict):

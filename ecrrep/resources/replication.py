@@ -9,9 +9,14 @@ so a concurrent writer's rule is not lost.
 from __future__ import annotations
 
 import copy
+import os
+import random
+import time
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws import AwsError, aws_action
+import botocore.exceptions
+
+from ecrrep.aws import DEFAULT_MAX_ATTEMPTS, AwsError, aws_action, error_code
 from ecrrep.diff import DiffRules
 from ecrrep.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
@@ -20,7 +25,9 @@ if TYPE_CHECKING:
     from ecrrep.aws import AwsContext
     from ecrrep.spec import Spec
 
-WRITE_ATTEMPTS = 5
+# Rounds of read, write, check when other writers keep changing the configuration.
+WRITE_ATTEMPTS = 10
+MAX_BACKOFF_SECONDS = 20
 
 
 def prefix_filter(prefix: str) -> list[dict[str, str]]:
@@ -99,14 +106,29 @@ class ReplicationRules(ResourceKind):
         prefix = change.facts["prefix"]
         ours = rule_from_attrs(change.after) if change.action != "delete" else None
         region = change.region
+        # Every write is made from a fresh read. botocore's own retries would send the same
+        # document again after a throttled or lost answer, though another writer may have
+        # changed the configuration in between: that retry would undo their change. So the
+        # write goes through a client that tries once, and a transient failure brings us
+        # back here, to read again.
+        writer = ctx.client("ecr", region, retries=False)
+        failures = 0
         for _ in range(WRITE_ATTEMPTS):
             rules = _read_rules(ctx, region)
             wanted = with_our_rule(rules, ours, prefix)
             if wanted != rules:
-                with aws_action(f"replication configuration ({region})"):
-                    ctx.client("ecr", region).put_replication_configuration(
-                        replicationConfiguration={"rules": wanted}
-                    )
+                try:
+                    with aws_action(f"replication configuration ({region})"):
+                        writer.put_replication_configuration(
+                            replicationConfiguration={"rules": wanted}
+                        )
+                except AwsError as exc:
+                    failures += 1
+                    if failures >= _max_attempts() or not _transient(exc.__cause__):
+                        raise
+                    # botocore's backoff: a random wait of up to 1, 2, 4 ... 20 seconds.
+                    time.sleep(random.random() * min(2 ** (failures - 1), MAX_BACKOFF_SECONDS))
+                    continue
             # Another writer may have replaced the configuration between our read and our
             # write: check that ours is as wanted, else read and write again. A writer that
             # lost its own rule to our write does the same on its side.
@@ -116,6 +138,30 @@ class ReplicationRules(ResourceKind):
         raise AwsError("PutReplicationConfiguration", f"replication configuration ({region})",
                        "LostUpdate", f"the configuration kept changing under {WRITE_ATTEMPTS} "
                        "attempts to write it; run apply again")
+
+
+def _max_attempts() -> int:
+    """The attempts botocore gives any other call: AWS_MAX_ATTEMPTS, else ecrrep's default."""
+    try:
+        return max(1, int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS))
+    except ValueError:
+        return DEFAULT_MAX_ATTEMPTS
+
+
+_THROTTLING_CODES = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "RequestLimitExceeded", "RequestTimeout",
+    "RequestTimeoutException", "PriorRequestNotComplete",
+})
+
+
+def _transient(exc: BaseException | None) -> bool:
+    """What botocore's standard mode would retry: throttling, 5xx, a lost connection."""
+    if isinstance(exc, botocore.exceptions.ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return error_code(exc) in _THROTTLING_CODES or status >= 500
+    return isinstance(exc, botocore.exceptions.ConnectionError
+                      | botocore.exceptions.HTTPClientError)
 
 
 def _read_rules(ctx: AwsContext, region: str) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from abc import abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ecrrep import naming
+from ecrrep import documents, naming
 from ecrrep.aws import aws_action, error_code
 from ecrrep.diff import DiffOptions, DiffRules
 from ecrrep.plan import Change, Resource
@@ -90,7 +90,7 @@ class RepositoryDocumentKind(ResourceKind):
         client = ctx.client("ecr", change.region)
         with aws_action(f"{change.name} ({change.region})"):
             if change.action in ("create", "update"):
-                text = json.dumps((change.after or {})["policy"], indent=2, sort_keys=True)
+                text = documents.policy_text((change.after or {})["policy"])
                 self.put_text(client, change.name, text)
             elif change.action == "delete":
                 try:

@@ -198,18 +198,30 @@ class Roles(ResourceKind):
             client.untag_role(RoleName=change.name, TagKeys=to_remove)
 
     def _delete(self, client: Any, name: str) -> None:
-        """IAM refuses to delete a role with policies: remove them first."""
+        """IAM refuses to delete a role with policies: remove them first.
+
+        "Not found" is done for each step on its own: a retried policy deletion that finds
+        the policy gone (the first attempt landed) must not skip deleting the role."""
         try:
-            for policy in paginate(client, "list_role_policies", "PolicyNames", RoleName=name):
-                client.delete_role_policy(RoleName=name, PolicyName=policy)
+            policies = paginate(client, "list_role_policies", "PolicyNames", RoleName=name)
             attached = paginate(client, "list_attached_role_policies", "AttachedPolicies",
                                 RoleName=name)
-            for policy in attached:
-                client.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
-            client.delete_role(RoleName=name)
         except Exception as exc:
             if error_code(exc) != "NoSuchEntity":
                 raise
+            return
+        steps = [lambda p=policy: client.delete_role_policy(RoleName=name, PolicyName=p)
+                 for policy in policies]
+        steps += [lambda p=policy: client.detach_role_policy(RoleName=name,
+                                                              PolicyArn=p["PolicyArn"])
+                  for policy in attached]
+        steps.append(lambda: client.delete_role(RoleName=name))
+        for step in steps:
+            try:
+                step()
+            except Exception as exc:
+                if error_code(exc) != "NoSuchEntity":
+                    raise
 
 
 def _document(value: Any) -> Any:

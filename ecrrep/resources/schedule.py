@@ -121,13 +121,22 @@ class CleanupSchedule(ResourceKind):
             # A statement id can be added once: replace whatever holds it (a retried create
             # meets its own earlier statement here).
             self._revoke(client, change)
-        client.add_permission(
-            FunctionName=change.facts["function"],
-            StatementId=change.facts["statement_id"],
-            Action="lambda:InvokeFunction",
-            Principal=wanted["principal"],
-            SourceArn=wanted["source_arn"],
-        )
+        try:
+            client.add_permission(
+                FunctionName=change.facts["function"],
+                StatementId=change.facts["statement_id"],
+                Action="lambda:InvokeFunction",
+                Principal=wanted["principal"],
+                SourceArn=wanted["source_arn"],
+            )
+        except Exception as exc:
+            # A retried call whose first attempt landed meets its own statement: done if the
+            # statement is the one wanted.
+            if error_code(exc) != "ResourceConflictException":
+                raise
+            policy = client.get_policy(FunctionName=change.facts["function"])["Policy"]
+            if permission_from_policy(policy, change.facts["statement_id"]) != wanted:
+                raise
 
     def _revoke(self, client: Any, change: Change) -> None:
         try:
