@@ -1,0 +1,97 @@
+"""No secret is printed or logged: with the most verbose output, tracebacks included, nothing
+ecrrep writes (stdout, stderr, a saved plan) or puts into the account holds the secret access
+key or the session token. Recognisable fakes make a leak easy to find, in whole or in part."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from tests.faults.aws_like import refuse_duplicate_statement_ids
+from tests.faults.proxy import FaultProxy
+from tests.faults.runs import REGIONS
+from tests.faults.snapshot import account_snapshot
+
+pytestmark = pytest.mark.e2e
+
+SECRET = "SECRETfake7Kq2Zr9Lw4Xy8Vb3Nm6Pd1Hs5Jt0SECRET"
+TOKEN = "TOKENfakeIQoJb3JpZ2luX2VjEHoaCXVzLWVhc3QtMSJHMEUCIQDfakefakefakeTOKEN"
+CREDENTIALS = {"AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": TOKEN}
+
+
+@pytest.fixture
+def proxy(aws, monkeypatch) -> Iterator[FaultProxy]:
+    refuse_duplicate_statement_ids(monkeypatch)
+    with FaultProxy(aws.endpoint) as running:
+        yield running
+
+
+def leaks(text: str) -> list[str]:
+    """Any sign of either secret: whole, or a distinctive piece of it (a truncated or
+    partially masked print would still show one)."""
+    pieces = [SECRET, TOKEN, SECRET[6:20], TOKEN[9:30], "SECRETfake", "TOKENfake"]
+    return [piece for piece in pieces if piece in text]
+
+
+def check(result) -> str:
+    output = result.stdout + result.stderr
+    assert leaks(output) == [], output
+    return output
+
+
+def test_nothing_printed_or_saved_holds_the_secret_key_or_session_token(
+        cli, aws, proxy, write_spec, tmp_path):
+    write_spec()
+    env = {**CREDENTIALS, "AWS_ENDPOINT_URL": proxy.url}
+    runs = [
+        ("-vv", "plan", "--out", "plan.json"),
+        ("-vv", "apply", "--auto-approve"),
+        ("-vv", "plan", "--json", "--detailed-exitcode"),
+        ("-vv", "output", "--json"),
+        ("-vv", "validate-replication", "--json"),
+        ("-vv", "cleanup", "--dry-run"),
+        ("-vv", "destroy", "--auto-approve"),
+    ]
+    for args in runs:
+        result = cli(*args, env=env)
+        assert result.returncode in (0, 2), result.stdout + result.stderr
+        check(result)
+    assert leaks((tmp_path / "plan.json").read_text()) == []
+    # The proxy saw the signed requests: the token travels (as it must), the secret never.
+    bodies = "".join(call.text for call in proxy.snapshot())
+    assert SECRET not in bodies
+
+
+def test_the_account_ecrrep_builds_holds_no_credentials(cli, aws, write_spec):
+    write_spec()
+    assert cli("apply", "--auto-approve", env=CREDENTIALS).returncode == 0
+    everything = json.dumps(account_snapshot(aws, REGIONS), default=str)
+    assert leaks(everything) == []
+
+
+def closed_port_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("failure", ["unreachable", "throttled", "access-denied"])
+def test_forced_errors_with_tracebacks_hold_no_secret(cli, aws, proxy, write_spec, failure):
+    write_spec()
+    env = {**CREDENTIALS, "AWS_MAX_ATTEMPTS": "1", "AWS_ENDPOINT_URL": proxy.url}
+    if failure == "unreachable":
+        env["AWS_ENDPOINT_URL"] = closed_port_url()
+    elif failure == "throttled":
+        proxy.throttle(1.0)
+    else:
+        proxy.fail_mutating(3)
+
+    result = cli("-vv", "apply", "--auto-approve", env=env)
+
+    assert result.returncode == 1
+    output = check(result)
+    if failure != "access-denied":  # a failed change is reported, not a traceback
+        assert "Traceback" in output

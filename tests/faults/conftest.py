@@ -1,0 +1,20 @@
+"""The fault-injecting proxy in front of the test's moto server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import Aws
+from tests.faults.aws_like import refuse_duplicate_statement_ids
+from tests.faults.proxy import FaultProxy
+
+
+@pytest.fixture
+def proxy(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
+    """A proxy to a clean account; point ecrrep at it with `env=via(proxy)`. The emulator
+    answers a repeated call the way AWS does (see aws_like)."""
+    refuse_duplicate_statement_ids(monkeypatch)
+    with FaultProxy(aws.endpoint) as running:
+        yield running

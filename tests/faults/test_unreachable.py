@@ -1,0 +1,81 @@
+"""An endpoint that cannot be reached, or answers nothing but failures: one readable line, exit
+1, no traceback, within the configured retries and timeouts.
+
+botocore's standard mode retries a refused connection like any transient fault: with the
+default 10 attempts its random backoff alone adds up to about a minute (at most 111 s;
+measured 54-76 s for a closed port; see docs/failure-modes.md). These tests set
+AWS_MAX_ATTEMPTS=2, as a user in a hurry would, and check that the run ends within a bound
+that the retries explain.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections import Counter
+
+import pytest
+
+from tests.faults.proxy import identity, via
+from tests.faults.runs import one_line_error
+
+pytestmark = pytest.mark.e2e
+
+# Two attempts: at most one backoff of up to 1 s, plus connect timeouts that a refused or
+# reset connection never reaches. Generous, for a loaded CI machine.
+BOUND_SECONDS = 30
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", [["plan"], ["apply", "--auto-approve"],
+                                     ["destroy", "--auto-approve"]])
+def test_a_closed_port_gives_one_line_and_exit_1_quickly(cli, aws, write_spec, command):
+    write_spec()
+    endpoint = f"http://127.0.0.1:{closed_port()}"
+    started = time.monotonic()
+
+    result = cli(*command, env={"AWS_ENDPOINT_URL": endpoint, "AWS_MAX_ATTEMPTS": "2"},
+                 timeout=BOUND_SECONDS * 2)
+
+    assert time.monotonic() - started < BOUND_SECONDS
+    assert result.returncode == 1, result.stdout + result.stderr
+    line = one_line_error(result.stderr)
+    assert "EndpointUnreachable" in line and endpoint in line, line
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("fault", ["drop", "server_error", "throttle"])
+def test_an_endpoint_failing_every_call_gives_one_line_after_the_retries(
+        cli, aws, proxy, write_spec, fault):
+    write_spec()
+    getattr(proxy, fault)(1.0)
+
+    result = cli("plan", env=via(proxy, AWS_MAX_ATTEMPTS="2"), timeout=BOUND_SECONDS * 2)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    line = one_line_error(result.stderr)
+    expected = {"drop": "ConnectionClosedError", "server_error": "InternalFailure",
+                "throttle": "Throttling"}[fault]
+    assert expected in line, line
+    # Each call was tried exactly twice: the retry budget is honoured, not exceeded.
+    tries = Counter(identity(call) for call in proxy.snapshot())
+    assert set(tries.values()) == {2}, tries
+    assert aws.client("iam").list_roles()["Roles"] == []
+
+
+def test_with_verbose_the_traceback_is_shown_and_the_error_line_still_ends_the_output(
+        cli, aws, write_spec):
+    write_spec()
+    endpoint = f"http://127.0.0.1:{closed_port()}"
+
+    result = cli("-v", "plan", env={"AWS_ENDPOINT_URL": endpoint, "AWS_MAX_ATTEMPTS": "2"},
+                 timeout=BOUND_SECONDS * 2)
+
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: ")
