@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from tests.conftest import ACCOUNT_ID
+from tests.e2e.helpers import apply_ok, changes_by_address, plan_json
 
 pytestmark = pytest.mark.e2e
 
@@ -22,19 +23,10 @@ REGISTRY_TYPES = {"ecr_repository": 6, "ecr_lifecycle_policy": 6,
                   "ecr_repository_policy": 6, "ecr_replication_rule": 1}
 
 
-def plan_json(cli) -> dict:
-    result = cli("plan", "--json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
-def changes_by_address(doc: dict) -> dict[str, dict]:
-    return {c["address"]: c for c in doc["resource_changes"]}
 
 
-def apply_ok(cli, *args: str) -> None:
-    result = cli("apply", "--auto-approve", *args)
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def tags_of(ecr, name: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ import pytest
 from ecrrep.images import push_sample_image
 from ecrrep.resources import all_kinds
 from tests.conftest import ACCOUNT_ID, ecrrep_command
+from tests.e2e.helpers import plan_json
 
 pytestmark = pytest.mark.e2e
 
@@ -126,10 +127,6 @@ def apply_ok(cli, write_spec) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def plan_json(cli) -> dict:
-    result = cli("plan", "--json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def kind_types() -> list[str]:

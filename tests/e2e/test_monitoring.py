@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.conftest import ACCOUNT_ID
+from tests.e2e.helpers import apply_ok, plan_json
 
 pytestmark = pytest.mark.e2e
 
@@ -24,15 +25,8 @@ FAILED_REPLICATIONS = {"source": ["aws.ecr"], "detail-type": ["ECR Replication A
                        "detail": {"result": ["FAILED"]}}
 
 
-def apply_ok(cli) -> None:
-    result = cli("apply", "--auto-approve")
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
-def plan_json(cli) -> dict:
-    result = cli("plan", "--json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def changing(doc: dict) -> dict[str, str]:
