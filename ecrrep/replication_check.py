@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any
 from ecrrep import metrics, naming
 from ecrrep.aws import AWS_EXCEPTIONS, aws_action, error_code, paginate
 from ecrrep.documents import documents_differ, normalise_lifecycle_policy, normalise_policy
+from ecrrep.resources.ecr_listing import describe_under_prefix
+from ecrrep.resources.lifecycle_policies import KIND as LIFECYCLE_POLICIES
+from ecrrep.resources.repository_policies import KIND as REPOSITORY_POLICIES
 
 if TYPE_CHECKING:
     from ecrrep.aws import AwsContext
@@ -390,7 +393,12 @@ def managed_repositories(spec: Spec) -> list[str]:
 def read_states(ctx: AwsContext, spec: Spec) -> dict[tuple[str, str], RepositoryState | None]:
     """Every managed repository in every region (None where absent), read in parallel."""
     names = managed_repositories(spec)
-    described = ctx.map(lambda region: _describe(ctx, region, set(names)), spec.regions)
+    described = ctx.map(
+        lambda region: {d["repositoryName"]: d
+                        for d in describe_under_prefix(ctx, spec.repository_prefix, region)
+                        if d["repositoryName"] in names},
+        spec.regions,
+    )
     existing = [
         (region, d)
         for region, found in zip(spec.regions, described, strict=True)
@@ -421,13 +429,6 @@ def read_states(ctx: AwsContext, spec: Spec) -> dict[tuple[str, str], Repository
     return states
 
 
-def _describe(ctx: AwsContext, region: str, names: set[str]) -> dict[str, dict[str, Any]]:
-    client = ctx.client("ecr", region)
-    with aws_action(f"repositories in {region}", "DescribeRepositories"):
-        found = paginate(client, "describe_repositories", "repositories")
-    return {d["repositoryName"]: d for d in found if d["repositoryName"] in names}
-
-
 def _read_part(ctx: AwsContext, region: str, description: dict[str, Any], part: str) -> Any:
     client = ctx.client("ecr", region)
     name = description["repositoryName"]
@@ -435,15 +436,12 @@ def _read_part(ctx: AwsContext, region: str, description: dict[str, Any], part: 
         if part == "images":
             details = paginate(client, "describe_images", "imageDetails", repositoryName=name)
             return {d["imageDigest"]: image_record(d) for d in details}
+        # The same reads, and the same "not found" answers, as the policy kinds use.
+        kind = LIFECYCLE_POLICIES if part == "lifecycle" else REPOSITORY_POLICIES
         try:
-            if part == "lifecycle":
-                return client.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"]
-            return client.get_repository_policy(repositoryName=name)["policyText"]
+            return kind.get_text(client, name)
         except AWS_EXCEPTIONS as exc:
-            if error_code(exc) in (
-                "LifecyclePolicyNotFoundException",
-                "RepositoryPolicyNotFoundException",
-            ):
+            if error_code(exc) in kind.not_found_codes:
                 return None
             raise
 

@@ -50,7 +50,8 @@ def read_repositories_everywhere(ctx: AwsContext, spec: Spec) -> None:
     every repository found, in one parallel sweep over all regions (region after region, the
     pool would idle at the end of each)."""
     regions = [region for region in spec.regions if not ctx.has_cached(_key(region))]
-    described = ctx.map(lambda region: _describe(ctx, spec, region), regions)
+    described = ctx.map(
+        lambda region: describe_under_prefix(ctx, spec.repository_prefix, region), regions)
     found = ctx.map(lambda pair: _record(ctx, *pair),
                     [(region, d) for region, ds in zip(regions, described, strict=True)
                      for d in ds])
@@ -68,17 +69,16 @@ def _key(region: str) -> tuple[str, str]:
 
 
 def _read(ctx: AwsContext, spec: Spec, region: str) -> dict[str, RepositoryRecord]:
-    described = _describe(ctx, spec, region)
+    described = describe_under_prefix(ctx, spec.repository_prefix, region)
     return {r.name: r for r in ctx.map(lambda d: _record(ctx, region, d), described)}
 
 
-def _describe(ctx: AwsContext, spec: Spec, region: str) -> list[dict[str, Any]]:
+def describe_under_prefix(ctx: AwsContext, prefix: str, region: str) -> list[dict[str, Any]]:
     """The region's repositories under the prefix, from one paginated listing."""
     client = ctx.client("ecr", region)
     with aws_action(f"repositories in {region}", "DescribeRepositories"):
         described = paginate(client, "describe_repositories", "repositories")
-    return [d for d in described
-            if d["repositoryName"].startswith(spec.repository_prefix + "/")]
+    return [d for d in described if d["repositoryName"].startswith(prefix + "/")]
 
 
 def _record(ctx: AwsContext, region: str, description: dict[str, Any]) -> RepositoryRecord:
