@@ -31,19 +31,11 @@ from ecrrep.spec_loader import (
     load_spec,
     load_spec_text,
 )
+from tests.unit.test_spec_validation import BASE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO_ROOT / "ecrrep" / "examples" / "config.example.yaml"
 
-BASE = """\
-version: 1
-project: demo-project
-source_region: us-east-1
-destination_regions: [us-west-2]
-repository_prefix: apps
-repositories:
-  - name: web
-"""
 
 
 def diagnostics(text: str) -> list[str]:
