@@ -7,7 +7,9 @@ session. Retries, timeouts and the connection pool are botocore's, configured he
 from __future__ import annotations
 
 import os
+import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -94,6 +96,70 @@ def aws_action(resource: str, action: str = "") -> Iterator[None]:
         raise
     except AWS_EXCEPTIONS as exc:
         raise translate_error(exc, resource, action) from exc
+
+
+class _NoError(Exception):
+    """Never raised: what `aws_error` hands to `except` when the error is not one it names."""
+
+
+def aws_error(*codes: str) -> type[BaseException]:
+    """For `except aws_error("NoSuchEntity", ...):` — catches an AWS error (a botocore
+    ClientError or our AwsError) with one of `codes`, and nothing else: any other exception,
+    AWS or not, passes on. (amazon.aws's `is_boto3_error_code`: the except clause is
+    evaluated while the exception is being handled, so it can look at it.)"""
+    exc = sys.exc_info()[1]
+    if exc is not None and isinstance(exc, botocore.exceptions.ClientError | AwsError) \
+            and error_code(exc) in codes:
+        return type(exc)
+    return _NoError
+
+
+def retry_on(
+    codes: Iterable[str],
+    call: Callable[[], T],
+    *,
+    what: str,
+    timeout_seconds: float = 120.0,
+    on_wait: Callable[[str], None] | None = None,
+    message_contains: str = "",
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> T:
+    """Call `call`, retrying while AWS answers with one of `codes` (and, if given, a message
+    containing `message_contains`), with exponential backoff (1, 2, 4 … 15 s) for at most
+    `timeout_seconds`; then the last error is raised.
+
+    For the waits botocore does not do: AWS's eventual consistency after a write (a new IAM
+    role is unknown to ECR and Lambda for seconds; Terraform's AWS provider retries these for
+    two minutes). Throttling and 5xx stay botocore's. `on_wait` is told once, before the first
+    wait, so the user sees why nothing happens.
+    """
+    codes = frozenset(codes)
+    deadline = clock() + timeout_seconds
+    delay = 1.0
+    told = False
+    while True:
+        try:
+            return call()
+        except (botocore.exceptions.ClientError, AwsError) as exc:
+            if error_code(exc) not in codes or message_contains not in _message(exc):
+                raise
+            if clock() + delay > deadline:
+                raise
+            if on_wait is not None and not told:
+                on_wait(f"waiting for {what} ({error_code(exc)}: AWS has not caught up yet; "
+                        f"retrying for up to {timeout_seconds:g} s)")
+                told = True
+            sleep(delay)
+            delay = min(delay * 2, 15.0)
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        return str(exc.response.get("Error", {}).get("Message", ""))
+    if isinstance(exc, AwsError):
+        return exc.message
+    return str(exc)
 
 
 def error_code(exc: BaseException) -> str:

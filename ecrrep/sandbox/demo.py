@@ -1,60 +1,11 @@
-"""The embedded AWS emulator (moto) behind `ecrrep demo` and `ecrrep sandbox`."""
+"""`ecrrep demo`: the whole life cycle against a fresh emulator."""
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib.resources import files
 from typing import Any
 
-# Dummy credentials: the emulator accepts any, and these can never reach real AWS because
-# every call goes to the loopback endpoint.
-EMULATOR_ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
-
-
-@contextmanager
-def emulator(port: int = 0) -> Iterator[str]:
-    """A moto server on 127.0.0.1, yielding its URL; stopped on exit."""
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    # The server logs every request; the demo's and the sandbox's own output is what matters.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    host, bound = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{bound}"
-    finally:
-        server.stop()
-
-
-@contextmanager
-def emulator_environment(url: str) -> Iterator[None]:
-    """Point boto3 at the emulator for the duration, whatever the user's environment says."""
-    wanted = {**EMULATOR_ENVIRONMENT, "AWS_ENDPOINT_URL": url}
-    cleared = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
-    saved = {k: os.environ.get(k) for k in [*wanted, *cleared]}
-    os.environ.update(wanted)
-    for key in cleared:
-        os.environ.pop(key, None)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
+from ecrrep.sandbox.server import emulator, emulator_environment
 
 def example_spec_text() -> str:
     return files("ecrrep").joinpath("examples/config.example.yaml").read_text()
@@ -184,15 +135,3 @@ def _step(out: Any, text: str) -> None:
     out.print(Rule(text, align="left", style="cyan"))
 
 
-def serve_sandbox(port: int) -> None:
-    with emulator(port) as url:
-        print("AWS emulator (moto) listening. In another shell:\n")
-        print(f"  export AWS_ENDPOINT_URL={url}")
-        for key, value in EMULATOR_ENVIRONMENT.items():
-            print(f"  export {key}={value}")
-        print("\nthen run `ecrrep plan` / `ecrrep apply`. Ctrl-C stops the emulator "
-              "(its state is lost).", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("\nEmulator stopped.")

@@ -1,0 +1,54 @@
+"""Install the sandbox's behaviours on moto, once per process.
+
+Each module named in `BEHAVIOURS` has an `install()` that patches moto's backend or response
+classes (idempotently) and reads `settings.current()` at call time, so settings can change
+while the server runs. A behaviour that adds state keeps it where moto's reset clears it, or
+registers a function with `on_reset`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+
+from ecrrep.sandbox import settings
+
+# One module per behaviour, each with install(). Order matters only where one behaviour wraps
+# a method another also wraps; the later one wraps the earlier.
+BEHAVIOURS: tuple[str, ...] = ()
+
+_installed = False
+_lock = threading.Lock()
+_reset_hooks: list[Callable[[], None]] = []
+
+
+def on_reset(hook: Callable[[], None]) -> None:
+    """Run hook whenever moto's state is reset (`POST /moto-api/reset`)."""
+    _reset_hooks.append(hook)
+
+
+def install() -> None:
+    """Patch moto with every behaviour in BEHAVIOURS; later calls do nothing."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        _hook_moto_reset()
+        for name in BEHAVIOURS:
+            importlib.import_module(f"ecrrep.sandbox.{name}").install()
+        _installed = True
+
+
+def _hook_moto_reset() -> None:
+    from moto.moto_api._internal.models import MotoAPIBackend
+
+    reset = MotoAPIBackend.reset
+
+    def reset_with_sandbox(self: MotoAPIBackend) -> None:
+        reset(self)
+        settings.reset_clock()
+        for hook in _reset_hooks:
+            hook()
+
+    MotoAPIBackend.reset = reset_with_sandbox  # type: ignore[method-assign]
