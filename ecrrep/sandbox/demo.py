@@ -7,6 +7,7 @@ from typing import Any
 
 from ecrrep.sandbox.server import emulator, emulator_environment
 
+
 def example_spec_text() -> str:
     return files("ecrrep").joinpath("examples/config.example.yaml").read_text()
 
