@@ -15,7 +15,9 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ecrrep.spec import RULE_ERROR_TYPE, Loc, Spec, did_you_mean, format_path, spec_problems
+from ecrrep.spec import Spec
+from ecrrep.spec_relations import spec_problems
+from ecrrep.spec_rules import RULE_ERROR_TYPE, Loc, did_you_mean, format_path, shown
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000  # far above any real spec; stops alias bombs ("billion laughs")
@@ -226,7 +228,7 @@ class _Document:
             self._build_mapping(node, loc, depth, result)
             return result
         self.broken.add(loc)
-        self.error(_line(node), loc, f"unsupported YAML tag {node.tag!r}")
+        self.error(_line(node), loc, f"unsupported YAML tag {shown(node.tag)}")
         return None
 
     def _build_sequence(self, node: yaml.SequenceNode, loc: Loc, depth: int) -> list[Any]:
@@ -257,7 +259,7 @@ class _Document:
                 self.error(
                     _line(key_node),
                     (*loc, key),
-                    f"duplicate key {key!r} (first at line {first_seen[key]})",
+                    f"duplicate key {shown(key)} (first at line {first_seen[key]})",
                 )
                 continue
             first_seen[key] = _line(key_node)
@@ -354,8 +356,8 @@ def _message(error: Any) -> str:
         if not choices:
             return str(error["msg"])
         if len(choices) == 1:
-            return f"must be {choices[0]} (got {value!r})"
-        return f"must be one of {', '.join(map(str, choices))} (got {value!r})"
+            return f"must be {choices[0]} (got {shown(value)})"
+        return f"must be one of {', '.join(map(str, choices))} (got {shown(value)})"
     if kind == "greater_than_equal":
         return f"must be at least {_number(ctx['ge'])}"
     if kind == "greater_than":
@@ -384,7 +386,7 @@ def _unknown_key(loc: Loc) -> str:
     key = str(loc[-1])
     model = _annotation_at(loc[:-1])
     fields = list(model.model_fields) if _is_model(model) else []
-    return f"unknown key {key!r}{did_you_mean(key, fields)}"
+    return f"unknown key {shown(key)}{did_you_mean(key, fields)}"
 
 
 def _is_model(annotation: Any) -> bool:

@@ -11,7 +11,7 @@ from ecrrep import spec_rules
 from ecrrep.regions import AWS_REGIONS
 from ecrrep.spec import RepositorySpec, Spec
 from ecrrep.spec_loader import LoadedSpec, SpecError, load_spec_text
-from ecrrep.spec_rules import project_problem, schedule_problem
+from ecrrep.spec_rules import project_problem, schedule_problem, shown
 
 # Lines 1..7; tests append repository keys (4 spaces) or top-level keys from line 8 on.
 BASE = """\
@@ -184,12 +184,12 @@ def test_repository_name(name: str):
 
 def test_full_repository_name_must_fit_ecr():
     prefix = "p" * 250
-    full = f"{prefix}/web-server"
     assert error(base_with("prefix: apps", f"prefix: {prefix}").replace("web", "web-server")) == (
         7,
         "repositories[0].name",
-        f"the full repository name '{full}' (261 characters) is not a valid ECR name of "
-        "2..256 characters",
+        # A long value is shown cut in the middle, both of its ends kept.
+        f"the full repository name '{'p' * 58}…{'p' * 8}/web-server' (261 characters) is not a "
+        "valid ECR name of 2..256 characters",
     )
 
 
@@ -235,7 +235,8 @@ def test_missing_required_key_points_at_the_mapping():
             'tags["ecrrep:project"]',
             "tag key 'ecrrep:project' is reserved: ecrrep sets it to the project name",
         ),
-        (f"{{{'k' * 129}: x}}", "tags." + "k" * 129, "tag key must be 1..128 characters (got 129)"),
+        (f"{{{'k' * 129}: x}}", "tags." + "k" * 59 + "…" + "k" * 20,
+         "tag key must be 1..128 characters (got 129)"),
         (
             "{Team: '" + "v" * 257 + "'}",
             "tags.Team",
@@ -605,7 +606,7 @@ def test_principals_are_role_arns(arn: str):
     assert error(BASE + f"iam: {{ci_principals: ['{arn}']}}\n") == (
         8,
         "iam.ci_principals[0]",
-        f"must be an IAM role ARN like arn:aws:iam::123456789012:role/NAME (got {arn!r})",
+        f"must be an IAM role ARN like arn:aws:iam::123456789012:role/NAME (got {shown(arn)})",
     )
 
 
@@ -679,14 +680,14 @@ def test_email_must_be_an_address(email: str):
     assert error(BASE + f'notifications: {{email: "{email}"}}\n') == (
         8,
         "notifications.email",
-        f"must be an email address (got {email!r})",
+        f"must be an email address (got {shown(email)})",
     )
 
 
 def test_email_at_most_254_characters():
     email = "a" * 250 + "@b.io"
     assert error(BASE + f"notifications: {{email: {email}}}\n")[2] == (
-        f"must be an email address (got {email!r})"
+        f"must be an email address (got {shown(email)})"
     )
 
 
