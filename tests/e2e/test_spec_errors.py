@@ -62,7 +62,7 @@ CASES = [
 
 def expected_line(text: str, new: str, message: str | None) -> str:
     if message is None:  # the long-prefix case: the error names the repository it breaks
-        name = "a" * 248 + "/production"
+        name = "a" * 58 + "…" + "a" * 8 + "/production"  # a long value is shown cut
         return (f"ecrrep.yaml:{line_of(text, '  - name: production')}: repositories[0].name: "
                 f"the full repository name '{name}' (259 characters) is not a valid ECR name "
                 "of 2..256 characters")
