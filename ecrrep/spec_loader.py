@@ -23,6 +23,7 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000  # far above any real spec; stops alias bombs ("billion laughs")
 MAX_DEPTH = 100
 ROOT = "(root)"
+NOT_A_SPEC = "this does not look like an ecrrep spec, so nothing in it is shown"
 
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -78,6 +79,11 @@ def load_spec_text(text: str, filename: str) -> LoadedSpec:
     data = document.parse(text)
     if not isinstance(data, dict):
         raise SpecError(document.errors)
+    if not data.keys() & Spec.model_fields.keys():
+        # Another kind of file (an .env, a compose file): its keys and values may be secrets.
+        raise SpecError([Diagnostic(filename, document.lines[()], ROOT,
+                                    f"has none of the spec's keys (project, source_region, "
+                                    f"repositories, ...); {NOT_A_SPEC}")])
     spec, errors = _validate(data, document)
     warnings = [d for d in errors if d.severity == "warning"]
     errors = document.errors + [d for d in errors if d.severity == "error"]
@@ -194,8 +200,9 @@ class _Document:
             if loader is not None:
                 loader.dispose()
         if not isinstance(data, dict):
-            kind = "a list" if isinstance(data, list) else f"the value {data!r}"
-            self.error(_line(root), (), f"must be a mapping of keys such as project, not {kind}")
+            # Say what it is, never what it holds: `-c .env` must not print a secret.
+            self.error(_line(root), (), f"must be a mapping of keys such as project, not "
+                       f"{_kind_of(data)}; {NOT_A_SPEC}")
             return None
         return data
 
@@ -278,6 +285,12 @@ class _Document:
                 self.error(_line(source), loc, "'<<' merges only a mapping or a list of mappings")
                 continue
             self._build_mapping(source, loc, depth + 1, result)
+
+
+def _kind_of(value: Any) -> str:
+    kinds = ((bool, "true or false"), ((int, float), "a number"), (str, "a string"),
+             (list, "a list"))
+    return next((name for types_, name in kinds if isinstance(value, types_)), "an empty value")
 
 
 def _line(node: yaml.Node) -> int:

@@ -263,3 +263,24 @@ def test_a_policy_longer_than_ecr_takes_is_rejected_before_any_call(
     [line] = rejected(result, proxy)
     assert f": repositories[0]: the {policy} policy would be " in line, line
     assert line.endswith(f"characters; ECR takes at most {limit}"), line
+
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+@pytest.mark.parametrize("dotenv", [
+    f"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAWS_SECRET_ACCESS_KEY={SECRET}\n",
+    f"AWS_SECRET_ACCESS_KEY: {SECRET}\n",
+], ids=["shell style", "yaml style"])
+@pytest.mark.parametrize("verbosity", [(), ("-vv",)], ids=["quiet", "-vv"])
+def test_an_env_file_given_as_the_spec_is_refused_without_echoing_its_secret(
+        aws, proxy, tmp_path, dotenv, verbosity):
+    (tmp_path / ".env").write_text(dotenv)
+
+    result = run(aws, proxy, tmp_path, ".env", command=(*verbosity, "plan"))
+
+    [line] = rejected(result, proxy)
+    assert line.startswith(".env:1: (root): ")
+    assert line.endswith("this does not look like an ecrrep spec, so nothing in it is shown")
+    assert SECRET not in result.stdout + result.stderr
+    assert "AKIAIOSFODNN7EXAMPLE" not in result.stdout + result.stderr
