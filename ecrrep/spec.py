@@ -27,6 +27,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ecrrep.policy_rules import (
+    lifecycle_policy_problem,
+    policy_from_json,
+    repository_policy_problem,
+)
 from ecrrep.regions import AWS_REGIONS
 from ecrrep.spec_relations import spec_problems
 from ecrrep.spec_rules import (
@@ -52,12 +57,9 @@ from ecrrep.spec_rules import (
     environment_problem,
     format_path,
     kms_key_problem,
-    lifecycle_policy_problem,
-    policy_from_json,
     project_problem,
     region_problem,
     repository_name_problem,
-    repository_policy_problem,
     repository_prefix_problem,
     role_arn_problem,
     schedule_problem,
@@ -188,6 +190,12 @@ class RepositorySpec(_Strict):
     policy: RepositoryPolicy | None = Field(
         default=None,
         description="Only with access: custom: the repository policy, as YAML or a JSON string.",
+    )
+    allow_public: bool = Field(
+        default=False,
+        description="Only with access: custom: let a policy statement with Principal '*' "
+        "push, delete or change policy (anyone, in any AWS account). Without it such a policy "
+        "is refused; a pull-only '*' statement is allowed with a warning.",
     )
     lifecycle: Annotated[list[LifecycleRuleSpec], Len(1, MAX_LIFECYCLE_RULES)] | None = Field(
         default=None, description="Lifecycle rules in priority order."

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ecrrep import naming
+from ecrrep.policy_rules import repository_policy_problems
 from ecrrep.spec_rules import (
     ECR_REPOSITORY_LENGTH,
     ECR_REPOSITORY_PATTERN,
@@ -130,6 +131,9 @@ def _repository_problems(loc: Loc, repository: Mapping[str, Any]) -> list[Proble
         )
     if access in ("restricted", "open") and repository.get("policy") is not None:
         problems.append(Problem((*loc, "policy"), "only used with access: custom"))
+    if access in ("restricted", "open") and repository.get("allow_public") is True:
+        problems.append(Problem((*loc, "allow_public"), "only used with access: custom"))
+    problems += repository_policy_problems(loc, repository)
     if repository.get("lifecycle") is not None and repository.get("lifecycle_policy") is not None:
         problems.append(
             Problem(

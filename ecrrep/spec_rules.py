@@ -1,5 +1,5 @@
-"""Rules about single spec values: names, regions, tags, KMS keys, e-mail addresses,
-EventBridge schedule expressions and user-given policy documents.
+"""Rules about single spec values: names, regions, tags, KMS keys, e-mail addresses and
+EventBridge schedule expressions (policy documents given by the user: `policy_rules`).
 
 Each `*_problem(value)` returns what is wrong with the value, or None. The pydantic models in
 `spec` attach them to their fields; keeping them here keeps the models readable.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
@@ -337,64 +337,3 @@ def _cron_value_ok(token: str, field: _CronField) -> bool:
     if re.fullmatch(r"[0-9]{1,4}", token):
         return field.low <= int(token) <= field.high
     return token.upper() in field.names
-
-
-# ---------------------------------------------------------------------------------------------
-# Policy documents given by the user.
-
-
-def policy_from_json(value: Any) -> Any:
-    """A repository policy may be written as YAML or as a string holding the JSON document."""
-    if not isinstance(value, str):
-        return value
-    try:
-        document = json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise ValueError(
-            f"must be a JSON object: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    if not isinstance(document, dict):
-        raise ValueError("must be a JSON object (a policy document)")
-    return document
-
-
-def repository_policy_problem(document: Mapping[str, Any]) -> str | None:
-    statements = document.get("Statement")
-    if statements is None:
-        return "needs a Statement (a statement or a list of statements)"
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    if not isinstance(statements, list) or not statements:
-        return "Statement must be a statement or a non-empty list of statements"
-    for index, statement in enumerate(statements):
-        where = f"Statement[{index}]"
-        if not isinstance(statement, Mapping):
-            return f"{where} must be a mapping"
-        if statement.get("Effect") not in ("Allow", "Deny"):
-            return f"{where} needs Effect: Allow or Deny"
-        if "Action" not in statement and "NotAction" not in statement:
-            return f"{where} needs Action"
-        if "Principal" not in statement and "NotPrincipal" not in statement:
-            return f"{where} needs Principal (a repository policy says who may act)"
-    return None
-
-
-def lifecycle_policy_problem(document: Mapping[str, Any]) -> str | None:
-    rules = document.get("rules")
-    if set(document) != {"rules"} or not isinstance(rules, list) or not rules:
-        return "must be {rules: [...]} with at least one rule"
-    seen: dict[int, int] = {}
-    for index, rule in enumerate(rules):
-        where = f"rules[{index}]"
-        if not isinstance(rule, Mapping):
-            return f"{where} must be a mapping"
-        priority = rule.get("rulePriority")
-        if not isinstance(priority, int) or isinstance(priority, bool) or priority < 1:
-            return f"{where} needs rulePriority (a positive integer)"
-        if priority in seen:
-            return f"{where}: rulePriority {priority} is also used by rules[{seen[priority]}]"
-        seen[priority] = index
-        for key in ("selection", "action"):
-            if not isinstance(rule.get(key), Mapping):
-                return f"{where} needs {key} (a mapping)"
-    return None

@@ -402,9 +402,13 @@ def rules(*lines: str) -> str:
     return BASE + "    lifecycle:\n" + "".join(f"      - {line}\n" for line in lines)
 
 
+RAW_SELECTION = "tagStatus: any, countType: imageCountMoreThan, countNumber: 1"
+RAW_RULE = f"{{rulePriority: 1, selection: {{{RAW_SELECTION}}}, action: {{type: expire}}}}"
+
+
 def test_lifecycle_and_lifecycle_policy_are_exclusive():
     text = rules("{select: untagged, expire_after_days: 1}") + (
-        "    lifecycle_policy: {rules: [{rulePriority: 1, selection: {}, action: {}}]}\n"
+        f"    lifecycle_policy: {{rules: [{RAW_RULE}]}}\n"
     )
     assert error(text) == (
         10,
@@ -423,8 +427,7 @@ def test_lifecycle_and_lifecycle_policy_are_exclusive():
             "rules[0] needs rulePriority (a positive integer)",
         ),
         (
-            "{rules: [{rulePriority: 1, selection: {}, action: {}},"
-            " {rulePriority: 1, selection: {}, action: {}}]}",
+            f"{{rules: [{RAW_RULE}, {RAW_RULE}]}}",
             "rules[1]: rulePriority 1 is also used by rules[0]",
         ),
         ("{rules: [{rulePriority: 1, action: {}}]}", "rules[0] needs selection (a mapping)"),
