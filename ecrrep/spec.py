@@ -21,12 +21,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from ecrrep.kms_keys import key_for_region, kms_key_setting_problem
 from ecrrep.policy_rules import (
     lifecycle_policy_problem,
     policy_from_json,
@@ -56,7 +58,6 @@ from ecrrep.spec_rules import (
     email_problem,
     environment_problem,
     format_path,
-    kms_key_problem,
     project_problem,
     region_problem,
     repository_name_problem,
@@ -116,10 +117,23 @@ TagPattern = Annotated[
     str, _obeys(tag_pattern_problem), _string_schema(pattern=TAG_PATTERN_PATTERN)
 ]
 RoleArn = Annotated[str, _obeys(role_arn_problem), _string_schema(pattern=ROLE_ARN_PATTERN)]
-KmsKey = Annotated[
-    str,
-    _obeys(kms_key_problem),
-    _string_schema(pattern=f"{KMS_KEY_ARN_PATTERN}|{KMS_ALIAS_PATTERN}"),
+_KMS_KEY_SCHEMA = {"type": "string", "pattern": f"{KMS_KEY_ARN_PATTERN}|{KMS_ALIAS_PATTERN}"}
+
+
+def _kms_key_setting(value: Any) -> Any:
+    # One validator for both shapes: a str | dict union would report each failed branch.
+    if (message := kms_key_setting_problem(value)) is not None:
+        raise ValueError(message)
+    return dict(value) if isinstance(value, dict) else value
+
+
+KmsKeySetting = Annotated[
+    str | dict[str, str],
+    PlainValidator(_kms_key_setting),
+    WithJsonSchema({"anyOf": [
+        _KMS_KEY_SCHEMA,
+        {"type": "object", "additionalProperties": _KMS_KEY_SCHEMA, "minProperties": 1},
+    ]}),
 ]
 Email = Annotated[str, _obeys(email_problem), _string_schema(format="email")]
 Schedule = Annotated[str, _obeys(schedule_problem), _string_schema(pattern=r"^(cron|rate)\(.*\)$")]
@@ -179,8 +193,11 @@ class RepositorySpec(_Strict):
     encryption: Literal["AES256", "KMS"] = Field(
         default="AES256", description="Cannot change after creation. KMS needs kms_key."
     )
-    kms_key: KmsKey | None = Field(
-        default=None, description="Only with encryption: KMS: a KMS key ARN or alias/NAME."
+    kms_key: KmsKeySetting | None = Field(
+        default=None,
+        description="Only with encryption: KMS. KMS keys are regional: an alias (alias/NAME, "
+        "resolved in each region), a multi-Region key ARN (key/mrk-..., used with each "
+        "region's ARN), or a mapping of the source and every destination region to its key.",
     )
     access: Literal["restricted", "open", "custom"] = Field(
         default="restricted",
@@ -204,6 +221,10 @@ class RepositorySpec(_Strict):
         default=None,
         description="A raw ECR lifecycle policy {rules: [...]}, instead of `lifecycle`.",
     )
+
+    def kms_key_for(self, region: str) -> str | None:
+        """The alias or key ARN that encrypts this repository in `region` (None: not KMS)."""
+        return key_for_region(self.kms_key, region) if self.encryption == "KMS" else None
 
     @model_validator(mode="after")
     def _documents_fit_ecr(self) -> RepositorySpec:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ecrrep import naming
+from ecrrep.kms_keys import kms_region_problems
 from ecrrep.policy_rules import repository_policy_problems
 from ecrrep.spec_rules import (
     ECR_REPOSITORY_LENGTH,
@@ -43,13 +44,14 @@ def spec_problems(data: Mapping[str, Any]) -> list[Problem]:
     would only add a second, confusing error.
     """
     repositories = _mappings(data.get("repositories"))
+    regions = _regions(data)
     return [
         *_destination_problems(data),
         *_repository_name_problems(data, repositories),
         *(
             problem
             for index, repository in repositories
-            for problem in _repository_problems(("repositories", index), repository)
+            for problem in _repository_problems(("repositories", index), repository, regions)
         ),
         *_iam_problems(_mapping(data.get("iam")), repositories),
         *_retention_problems(_mapping(data.get("cleanup")), repositories),
@@ -115,9 +117,23 @@ def _repository_name_problems(
     return problems
 
 
-def _repository_problems(loc: Loc, repository: Mapping[str, Any]) -> list[Problem]:
+def _regions(data: Mapping[str, Any]) -> list[str]:
+    """The source and destination regions, or none if either is not a list of names."""
+    source, destinations = data.get("source_region"), data.get("destination_regions")
+    if not isinstance(source, str) or not isinstance(destinations, list):
+        return []
+    if not all(isinstance(region, str) for region in destinations):
+        return []
+    return list(dict.fromkeys([source, *destinations]))
+
+
+def _repository_problems(
+    loc: Loc, repository: Mapping[str, Any], regions: list[str]
+) -> list[Problem]:
     problems: list[Problem] = []
     encryption = repository.get("encryption", "AES256")
+    if encryption == "KMS":
+        problems += kms_region_problems((*loc, "kms_key"), repository.get("kms_key"), regions)
     if encryption == "KMS" and repository.get("kms_key") is None:
         problems.append(
             Problem((*loc, "encryption"), "KMS needs kms_key (a KMS key ARN or alias/NAME)")

@@ -37,7 +37,10 @@ TAG_PREFIX_PATTERN = r"^[A-Za-z0-9._-]{1,128}$"
 TAG_PATTERN_PATTERN = r"^[A-Za-z0-9._*-]{1,128}$"
 MAX_WILDCARDS_PER_PATTERN = 4
 ROLE_ARN_PATTERN = r"^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]{1,512}$"
-KMS_KEY_ARN_PATTERN = r"^arn:aws:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}$"
+# A key id is a UUID, or `mrk-` and 32 hex digits for a multi-Region key.
+KMS_KEY_ARN_PATTERN = (
+    r"^arn:aws:kms:[a-z0-9-]+:[0-9]{12}:key/(?:[0-9a-f-]{36}|mrk-[0-9a-f]{32})$"
+)
 KMS_ALIAS_PATTERN = r"^alias/[A-Za-z0-9/_-]{1,250}$"
 EMAIL_PATTERN = r"""^[^@\s"'<>]+@[^@\s"'<>]+\.[^@\s"'<>]+$"""
 MAX_EMAIL_LENGTH = 254

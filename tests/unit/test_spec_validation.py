@@ -305,9 +305,9 @@ def test_kms_key_format():
 
 @pytest.mark.parametrize(
     "key",
-    ["alias/images", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+    ["alias/images", "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"],
 )
-def test_kms_key_arn_or_alias_accepted(key: str):
+def test_kms_key_alias_or_multi_region_arn_accepted(key: str):
     loaded = load(BASE + f"    encryption: KMS\n    kms_key: {key}\n")
     assert loaded.spec.repositories[0].kms_key == key
 
