@@ -14,6 +14,7 @@ from typing import Any
 from ecrrep import naming
 from ecrrep.kms_keys import kms_region_problems
 from ecrrep.policy_rules import repository_policy_problems
+from ecrrep.spec_limits import limit_problems
 from ecrrep.spec_rules import (
     ECR_REPOSITORY_LENGTH,
     ECR_REPOSITORY_PATTERN,
@@ -54,6 +55,7 @@ def spec_problems(data: Mapping[str, Any]) -> list[Problem]:
             for problem in _repository_problems(("repositories", index), repository, regions)
         ),
         *_iam_problems(_mapping(data.get("iam")), repositories),
+        *limit_problems(data, repositories),
         *_retention_problems(_mapping(data.get("cleanup")), repositories),
     ]
 

@@ -58,6 +58,7 @@ _DERIVED_NAMES: tuple[tuple[str, Callable[[str], str], int], ...] = (
     ("Lambda function", naming.cleanup_function_name, 64),
     ("EventBridge rule", naming.cleanup_schedule_rule_name, 64),
     ("SNS topic", naming.topic_name, 256),
+    ("CloudWatch alarm", naming.replication_failure_alarm_name, 255),
 )
 
 

@@ -57,6 +57,20 @@ CASES = [
      "(did you mean 'testing'?)"),
     ("KMS without a key", "    encryption: AES256", "    encryption: KMS",
      "repositories[0].encryption: KMS needs kms_key (a KMS key ARN or alias/NAME)"),
+    ("single-Region KMS key", "    encryption: AES256",
+     "    kms_key: arn:aws:kms:us-east-1:123456789012:key/"
+     "11111111-2222-3333-4444-555555555555\n    encryption: KMS",
+     "repositories[0].kms_key: the single-Region key 'arn:aws:kms:us-east-1:123456789012:key/"
+     "11111111-2222-3333-4444-555555555555' works only in us-east-1, and this repository is in "
+     "us-east-1, us-west-2, eu-west-1: use an alias, a multi-Region key (mrk-…) or a key per "
+     "region"),
+    ("trust policy over IAM's limit", "  # production_principals: [arn:aws:iam::123456789012:"
+     "role/deployer]",
+     "  production_principals: [" + ", ".join(
+         f"arn:aws:iam::123456789012:role/github-actions-deployer-{i}" for i in range(40)) + "]",
+     "iam.production_principals: the trust policy of the role "
+     "container-registry-replication-ecr-production would be 2635 characters with these 40 "
+     "principals; IAM takes at most 2048 (its default quota): list fewer roles"),
 ]
 
 
