@@ -991,3 +991,34 @@ def test_spec_built_in_code_with_valid_values():
         repositories=[RepositorySpec(name="web", access="custom", policy=POLICY)],
     )
     assert spec.repositories[0].policy["Version"] == "2012-10-17"
+
+
+# -- huge values ----------------------------------------------------------------------------------
+
+HUGE = "x" * 100_000
+
+
+@pytest.mark.parametrize("text", [
+    base_with("project: demo-project", f"project: {HUGE}"),
+    base_with("prefix: apps", f"prefix: {HUGE}"),
+    base_with("name: web", f"name: {HUGE}"),
+    base_with("[us-west-2]", f"[{HUGE}]"),
+    BASE + f"environment: {HUGE}\n",
+    BASE + f"{HUGE}: 1\n",
+    BASE + f"    {HUGE}: 1\n",
+    BASE + f"tags: {{'{HUGE}': x}}\n",
+    BASE + f"tags: {{team: '{HUGE};'}}\n",
+    BASE + f"notifications: {{email: {HUGE}}}\n",
+    BASE + f"cleanup: {{schedule: 'cron({HUGE})'}}\n",
+    BASE + f"cleanup: {{retention_days: {{{HUGE}: 1}}}}\n",
+    BASE + f"    encryption: KMS\n    kms_key: {HUGE}\n",
+    BASE + f"    tag_mutability: {HUGE}\n",
+    BASE + f"    lifecycle: [{{select: tagged, tag_prefixes: [{HUGE}], keep_last: 1}}]\n",
+    BASE + "    access: custom\n    policy: {Statement: [{Effect: Allow, "
+           f"Principal: {{AWS: {HUGE}}}, Action: ecr:{HUGE}}}]}}\n",
+])
+def test_a_huge_invalid_value_is_never_echoed_whole(text: str):
+    found = errors(text)
+    assert found
+    for line, path, message in found:
+        assert len(path) <= 100 and len(message) <= 300, (path[:200], message[:400])
