@@ -223,6 +223,18 @@ VALUE_CASES: dict[str, tuple[tuple[Any, ...], Any, str]] = {
     "kms key with a wildcard": (("repositories", 0), {"name": "production",
                                                      "encryption": "KMS", "kms_key": "alias/*"},
                                 "repositories[0].kms_key: "),
+    "kms key of one region": (("repositories", 0), {
+        "name": "production", "encryption": "KMS",
+        "kms_key": "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"},
+        "repositories[0].kms_key: "),
+    "policy naming a garbage principal": (("repositories", 0), {
+        "name": "production", "access": "custom", "policy": {"Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": "garbage"}, "Action": "ecr:BatchGetImage"}]}},
+        "repositories[0].policy.Statement[0].Principal.AWS: "),
+    "policy letting anyone push": (("repositories", 0), {
+        "name": "production", "access": "custom", "policy": {"Statement": [{
+            "Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]}},
+        "repositories[0].policy.Statement[0]: lets anyone"),
 }
 
 
