@@ -1020,5 +1020,5 @@ HUGE = "x" * 100_000
 def test_a_huge_invalid_value_is_never_echoed_whole(text: str):
     found = errors(text)
     assert found
-    for line, path, message in found:
+    for _, path, message in found:
         assert len(path) <= 100 and len(message) <= 300, (path[:200], message[:400])
