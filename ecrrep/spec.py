@@ -4,17 +4,14 @@ Values here are validated and typed; nothing in this module talks to AWS. Loadin
 numbers and turning validation errors into `FILE:LINE: path: message` lives in `spec_loader`.
 
 Rules about one value (in `spec_rules`) are validators on its type, so pydantic reports every
-bad value at once. Rules that relate several values live in `spec_problems`, which works on
-plain data: the loader runs it on the raw YAML even when some values failed validation, and
-`Spec` runs it on itself so that a spec built in code obeys the same rules.
+bad value at once. Rules that relate several values live in `spec_relations.spec_problems`,
+which works on plain data: the loader runs it on the raw YAML even when some values failed
+validation, and `Spec` runs it on itself so that a spec built in code obeys the same rules.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from annotated_types import Interval, Len, MaxLen, MinLen
@@ -24,18 +21,23 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from ecrrep import naming
+from ecrrep.kms_keys import key_for_region, kms_key_setting_problem
+from ecrrep.policy_rules import (
+    lifecycle_policy_problem,
+    policy_from_json,
+    repository_policy_problem,
+)
 from ecrrep.regions import AWS_REGIONS
+from ecrrep.spec_relations import spec_problems
 from ecrrep.spec_rules import (
     DEFAULT_RETENTION_DAYS,
-    ECR_REPOSITORY_LENGTH,
-    ECR_REPOSITORY_PATTERN,
     ENVIRONMENT_PATTERN,
     KMS_ALIAS_PATTERN,
     KMS_KEY_ARN_PATTERN,
@@ -50,18 +52,15 @@ from ecrrep.spec_rules import (
     RULE_ERROR_TYPE,
     TAG_PATTERN_PATTERN,
     TAG_PREFIX_PATTERN,
+    Loc,
+    Problem,
     description_problem,
-    did_you_mean,
     email_problem,
     environment_problem,
-    kms_key_problem,
-    lifecycle_policy_problem,
-    matches,
-    policy_from_json,
+    format_path,
     project_problem,
     region_problem,
     repository_name_problem,
-    repository_policy_problem,
     repository_prefix_problem,
     role_arn_problem,
     schedule_problem,
@@ -70,6 +69,8 @@ from ecrrep.spec_rules import (
     tag_prefix_problem,
     tag_value_problem,
 )
+
+__all__ = ["Loc", "Problem", "RepositorySpec", "Spec", "format_path", "spec_problems"]
 
 # The longest policy texts ECR accepts (PutLifecyclePolicy, SetRepositoryPolicy).
 ECR_LIFECYCLE_POLICY_LIMIT = 30_720
@@ -116,10 +117,23 @@ TagPattern = Annotated[
     str, _obeys(tag_pattern_problem), _string_schema(pattern=TAG_PATTERN_PATTERN)
 ]
 RoleArn = Annotated[str, _obeys(role_arn_problem), _string_schema(pattern=ROLE_ARN_PATTERN)]
-KmsKey = Annotated[
-    str,
-    _obeys(kms_key_problem),
-    _string_schema(pattern=f"{KMS_KEY_ARN_PATTERN}|{KMS_ALIAS_PATTERN}"),
+_KMS_KEY_SCHEMA = {"type": "string", "pattern": f"{KMS_KEY_ARN_PATTERN}|{KMS_ALIAS_PATTERN}"}
+
+
+def _kms_key_setting(value: Any) -> Any:
+    # One validator for both shapes: a str | dict union would report each failed branch.
+    if (message := kms_key_setting_problem(value)) is not None:
+        raise ValueError(message)
+    return dict(value) if isinstance(value, dict) else value
+
+
+KmsKeySetting = Annotated[
+    str | dict[str, str],
+    PlainValidator(_kms_key_setting),
+    WithJsonSchema({"anyOf": [
+        _KMS_KEY_SCHEMA,
+        {"type": "object", "additionalProperties": _KMS_KEY_SCHEMA, "minProperties": 1},
+    ]}),
 ]
 Email = Annotated[str, _obeys(email_problem), _string_schema(format="email")]
 Schedule = Annotated[str, _obeys(schedule_problem), _string_schema(pattern=r"^(cron|rate)\(.*\)$")]
@@ -179,8 +193,11 @@ class RepositorySpec(_Strict):
     encryption: Literal["AES256", "KMS"] = Field(
         default="AES256", description="Cannot change after creation. KMS needs kms_key."
     )
-    kms_key: KmsKey | None = Field(
-        default=None, description="Only with encryption: KMS: a KMS key ARN or alias/NAME."
+    kms_key: KmsKeySetting | None = Field(
+        default=None,
+        description="Only with encryption: KMS. KMS keys are regional: an alias (alias/NAME, "
+        "resolved in each region), a multi-Region key ARN (key/mrk-..., used with each "
+        "region's ARN), or a mapping of the source and every destination region to its key.",
     )
     access: Literal["restricted", "open", "custom"] = Field(
         default="restricted",
@@ -191,6 +208,12 @@ class RepositorySpec(_Strict):
         default=None,
         description="Only with access: custom: the repository policy, as YAML or a JSON string.",
     )
+    allow_public: bool = Field(
+        default=False,
+        description="Only with access: custom: let a policy statement with Principal '*' "
+        "push, delete or change policy (anyone, in any AWS account). Without it such a policy "
+        "is refused; a pull-only '*' statement is allowed with a warning.",
+    )
     lifecycle: Annotated[list[LifecycleRuleSpec], Len(1, MAX_LIFECYCLE_RULES)] | None = Field(
         default=None, description="Lifecycle rules in priority order."
     )
@@ -198,6 +221,10 @@ class RepositorySpec(_Strict):
         default=None,
         description="A raw ECR lifecycle policy {rules: [...]}, instead of `lifecycle`.",
     )
+
+    def kms_key_for(self, region: str) -> str | None:
+        """The alias or key ARN that encrypts this repository in `region` (None: not KMS)."""
+        return key_for_region(self.kms_key, region) if self.encryption == "KMS" else None
 
     @model_validator(mode="after")
     def _documents_fit_ecr(self) -> RepositorySpec:
@@ -339,250 +366,3 @@ class Spec(_Strict):
 
     def retention_days_for(self, repository: str) -> int:
         return self.cleanup.retention_days.get(repository, DEFAULT_RETENTION_DAYS)
-
-
-# ---------------------------------------------------------------------------------------------
-# Rules that relate several values.
-
-Loc = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Problem:
-    loc: Loc
-    message: str
-    severity: Literal["error", "warning"] = "error"
-
-
-def format_path(loc: Loc) -> str:
-    """`repositories[0].lifecycle[1].keep_last`; `(root)` for the whole document."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z0-9_-]+", part):
-            text += f".{part}" if text else part
-        else:
-            text += f"[{json.dumps(part, ensure_ascii=False)}]"
-    return text or "(root)"
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _mappings(value: Any) -> list[tuple[int, Mapping[str, Any]]]:
-    if not isinstance(value, list):
-        return []
-    return [(index, item) for index, item in enumerate(value) if isinstance(item, Mapping)]
-
-
-def spec_problems(data: Mapping[str, Any]) -> list[Problem]:
-    """Every rule that relates several values, checked on plain data (raw YAML or a dump).
-
-    A value of the wrong type is skipped here: validation reports it, and a rule built on it
-    would only add a second, confusing error.
-    """
-    repositories = _mappings(data.get("repositories"))
-    return [
-        *_destination_problems(data),
-        *_repository_name_problems(data, repositories),
-        *(
-            problem
-            for index, repository in repositories
-            for problem in _repository_problems(("repositories", index), repository)
-        ),
-        *_iam_problems(_mapping(data.get("iam")), repositories),
-        *_retention_problems(_mapping(data.get("cleanup")), repositories),
-    ]
-
-
-def _destination_problems(data: Mapping[str, Any]) -> list[Problem]:
-    source = data.get("source_region")
-    destinations = data.get("destination_regions")
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    for index, region in enumerate(destinations if isinstance(destinations, list) else []):
-        if not isinstance(region, str):
-            continue
-        loc = ("destination_regions", index)
-        if region == source:
-            problems.append(Problem(loc, f"{region!r} is the source_region, not a destination"))
-        elif region in seen:
-            problems.append(
-                Problem(
-                    loc, f"duplicate region {region!r} (also destination_regions[{seen[region]}])"
-                )
-            )
-        else:
-            seen[region] = index
-    return problems
-
-
-def _repository_name_problems(
-    data: Mapping[str, Any], repositories: list[tuple[int, Mapping[str, Any]]]
-) -> list[Problem]:
-    prefix = data.get("repository_prefix")
-    prefix_ok = isinstance(prefix, str) and repository_prefix_problem(prefix) is None
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    for index, repository in repositories:
-        name = repository.get("name")
-        if not isinstance(name, str):
-            continue
-        loc = ("repositories", index, "name")
-        if name in seen:
-            problems.append(
-                Problem(
-                    loc, f"duplicate repository name {name!r} (also repositories[{seen[name]}])"
-                )
-            )
-            continue
-        seen[name] = index
-        if prefix_ok and repository_name_problem(name) is None:
-            full = naming.repository_name(prefix, name)
-            low, high = ECR_REPOSITORY_LENGTH
-            if not matches(ECR_REPOSITORY_PATTERN, full) or not low <= len(full) <= high:
-                problems.append(
-                    Problem(
-                        loc,
-                        f"the full repository name {full!r} ({len(full)} characters) is not a "
-                        f"valid ECR name of {low}..{high} characters",
-                    )
-                )
-    return problems
-
-
-def _repository_problems(loc: Loc, repository: Mapping[str, Any]) -> list[Problem]:
-    problems: list[Problem] = []
-    encryption = repository.get("encryption", "AES256")
-    if encryption == "KMS" and repository.get("kms_key") is None:
-        problems.append(
-            Problem((*loc, "encryption"), "KMS needs kms_key (a KMS key ARN or alias/NAME)")
-        )
-    if encryption == "AES256" and repository.get("kms_key") is not None:
-        problems.append(Problem((*loc, "kms_key"), "only used with encryption: KMS"))
-    access = repository.get("access", "restricted")
-    if access == "custom" and repository.get("policy") is None:
-        problems.append(
-            Problem((*loc, "access"), "custom needs policy (the repository policy document)")
-        )
-    if access in ("restricted", "open") and repository.get("policy") is not None:
-        problems.append(Problem((*loc, "policy"), "only used with access: custom"))
-    if repository.get("lifecycle") is not None and repository.get("lifecycle_policy") is not None:
-        problems.append(
-            Problem(
-                (*loc, "lifecycle_policy"), "use either lifecycle or lifecycle_policy, not both"
-            )
-        )
-    rules = repository.get("lifecycle")
-    if isinstance(rules, list):
-        problems += _lifecycle_problems((*loc, "lifecycle"), rules)
-    return problems
-
-
-_AND_WARNING = (
-    "ECR selects an image only if it has a tag matching every one of these {what} "
-    "(AND, not OR); write one rule per {one} if you meant OR"
-)
-
-
-def _lifecycle_problems(loc: Loc, rules: list[Any]) -> list[Problem]:
-    problems: list[Problem] = []
-    last = len(rules) - 1
-    for index, rule in _mappings(rules):
-        at = (*loc, index)
-        select = rule.get("select")
-        keep, expire = rule.get("keep_last"), rule.get("expire_after_days")
-        if keep is None and expire is None:
-            problems.append(Problem(at, "needs keep_last or expire_after_days"))
-        elif keep is not None and expire is not None:
-            problems.append(
-                Problem((*at, "expire_after_days"), "use keep_last or expire_after_days, not both")
-            )
-        prefixes, patterns = rule.get("tag_prefixes"), rule.get("tag_patterns")
-        if select in ("untagged", "any"):
-            for key, value in (("tag_prefixes", prefixes), ("tag_patterns", patterns)):
-                if value is not None:
-                    problems.append(Problem((*at, key), "only used with select: tagged"))
-        elif select == "tagged":
-            if prefixes is None and patterns is None:
-                problems.append(
-                    Problem((*at, "select"), "tagged needs tag_prefixes or tag_patterns")
-                )
-            elif prefixes is not None and patterns is not None:
-                problems.append(
-                    Problem((*at, "tag_patterns"), "use tag_prefixes or tag_patterns, not both")
-                )
-            for key, what, one in (
-                ("tag_prefixes", "prefixes", "prefix"),
-                ("tag_patterns", "patterns", "pattern"),
-            ):
-                value = rule.get(key)
-                if isinstance(value, list) and len(value) > 1:
-                    message = _AND_WARNING.format(what=what, one=one)
-                    problems.append(Problem((*at, key), message, "warning"))
-        if select == "any" and index != last:
-            problems.append(
-                Problem(
-                    (*at, "select"),
-                    "any must be the last rule (so only one rule may select any)",
-                )
-            )
-    return problems
-
-
-_ROLES_NEEDED = {
-    "restricted": ("production_role_arn", "ci_role_arn"),
-    "open": ("ci_role_arn",),
-}
-
-
-def _iam_problems(
-    iam: Mapping[str, Any], repositories: list[tuple[int, Mapping[str, Any]]]
-) -> list[Problem]:
-    create_roles = iam.get("create_roles", True)
-    problems: list[Problem] = []
-    if create_roles is True:
-        for key in ("production_role_arn", "ci_role_arn"):
-            if iam.get(key) is not None:
-                problems.append(Problem(("iam", key), "only used with create_roles: false"))
-    elif create_roles is False:
-        for key in ("production_principals", "ci_principals"):
-            if iam.get(key):
-                problems.append(
-                    Problem(
-                        ("iam", key),
-                        "only used with create_roles: true (these roles may assume the roles "
-                        "ecrrep creates)",
-                    )
-                )
-        for index, repository in repositories:
-            access = repository.get("access", "restricted")
-            missing = [key for key in _ROLES_NEEDED.get(access, ()) if iam.get(key) is None]
-            if missing:
-                needs = " and ".join(f"iam.{key}" for key in missing)
-                problems.append(
-                    Problem(
-                        ("repositories", index, "access"),
-                        f"{access} needs {needs} when iam.create_roles is false",
-                    )
-                )
-    return problems
-
-
-def _retention_problems(
-    cleanup: Mapping[str, Any], repositories: list[tuple[int, Mapping[str, Any]]]
-) -> list[Problem]:
-    retention = cleanup.get("retention_days")
-    if not isinstance(retention, Mapping):
-        return []
-    names = [r["name"] for _, r in repositories if isinstance(r.get("name"), str)]
-    return [
-        Problem(
-            ("cleanup", "retention_days", key),
-            f"no repository named {key!r} in this spec{did_you_mean(key, names)}",
-        )
-        for key in retention
-        if key not in names
-    ]

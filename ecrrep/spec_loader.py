@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import os
 import stat
-import types
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from ecrrep.spec import RULE_ERROR_TYPE, Loc, Spec, did_you_mean, format_path, spec_problems
+from ecrrep.spec import Spec
+from ecrrep.spec_messages import error_message
+from ecrrep.spec_relations import spec_problems
+from ecrrep.spec_rules import RULE_ERROR_TYPE, Loc, format_path, shown
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000  # far above any real spec; stops alias bombs ("billion laughs")
 MAX_DEPTH = 100
 ROOT = "(root)"
+NOT_A_SPEC = "this does not look like an ecrrep spec, so nothing in it is shown"
 
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -76,6 +79,11 @@ def load_spec_text(text: str, filename: str) -> LoadedSpec:
     data = document.parse(text)
     if not isinstance(data, dict):
         raise SpecError(document.errors)
+    if not data.keys() & Spec.model_fields.keys():
+        # Another kind of file (an .env, a compose file): its keys and values may be secrets.
+        raise SpecError([Diagnostic(filename, document.lines[()], ROOT,
+                                    f"has none of the spec's keys (project, source_region, "
+                                    f"repositories, ...); {NOT_A_SPEC}")])
     spec, errors = _validate(data, document)
     warnings = [d for d in errors if d.severity == "warning"]
     errors = document.errors + [d for d in errors if d.severity == "error"]
@@ -192,8 +200,9 @@ class _Document:
             if loader is not None:
                 loader.dispose()
         if not isinstance(data, dict):
-            kind = "a list" if isinstance(data, list) else f"the value {data!r}"
-            self.error(_line(root), (), f"must be a mapping of keys such as project, not {kind}")
+            # Say what it is, never what it holds: `-c .env` must not print a secret.
+            self.error(_line(root), (), f"must be a mapping of keys such as project, not "
+                       f"{_kind_of(data)}; {NOT_A_SPEC}")
             return None
         return data
 
@@ -226,7 +235,7 @@ class _Document:
             self._build_mapping(node, loc, depth, result)
             return result
         self.broken.add(loc)
-        self.error(_line(node), loc, f"unsupported YAML tag {node.tag!r}")
+        self.error(_line(node), loc, f"unsupported YAML tag {shown(node.tag)}")
         return None
 
     def _build_sequence(self, node: yaml.SequenceNode, loc: Loc, depth: int) -> list[Any]:
@@ -257,7 +266,7 @@ class _Document:
                 self.error(
                     _line(key_node),
                     (*loc, key),
-                    f"duplicate key {key!r} (first at line {first_seen[key]})",
+                    f"duplicate key {shown(key)} (first at line {first_seen[key]})",
                 )
                 continue
             first_seen[key] = _line(key_node)
@@ -278,6 +287,12 @@ class _Document:
             self._build_mapping(source, loc, depth + 1, result)
 
 
+def _kind_of(value: Any) -> str:
+    kinds = ((bool, "true or false"), ((int, float), "a number"), (str, "a string"),
+             (list, "a list"))
+    return next((name for types_, name in kinds if isinstance(value, types_)), "an empty value")
+
+
 def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
@@ -296,7 +311,7 @@ def _validate(data: dict[str, Any], document: _Document) -> tuple[Spec | None, l
         for error in exc.errors(include_url=False):
             # The rules that relate several values run below on the raw data, with locations.
             if error["type"] != RULE_ERROR_TYPE:
-                problems.append((_plain_loc(error["loc"]), _message(error), "error"))
+                problems.append((_plain_loc(error["loc"]), error_message(error), "error"))
     problems += [(p.loc, p.message, p.severity) for p in spec_problems(data)]
     if spec is None and not any(level == "error" for _, _, level in problems):
         # Only if the rules judged the raw data differently from the validated data: never
@@ -320,101 +335,3 @@ def _line_of(lines: dict[Loc, int], loc: Loc) -> int:
         if loc[:end] in lines:
             return lines[loc[:end]]
     return 1
-
-
-_TYPE_MESSAGES = {
-    "missing": "required",
-    "int_type": "must be an integer",
-    "int_parsing": "must be an integer",
-    "int_from_float": "must be an integer",
-    "float_type": "must be a number",
-    "float_parsing": "must be a number",
-    "finite_number": "must be a finite number",
-    "bool_type": "must be true or false",
-    "bool_parsing": "must be true or false",
-    "list_type": "must be a list",
-    "dict_type": "must be a mapping",
-    "model_type": "must be a mapping",
-    "model_attributes_type": "must be a mapping",
-}
-
-
-def _message(error: Any) -> str:
-    kind, ctx, value = error["type"], error.get("ctx", {}), error.get("input")
-    loc = tuple(error["loc"])
-    if kind in _TYPE_MESSAGES:
-        return _TYPE_MESSAGES[kind]
-    if kind == "string_type":
-        quoted = isinstance(value, (int, float, bool)) or value is None
-        return "must be a string" + (" (put it in quotes)" if quoted else "")
-    if kind == "extra_forbidden":
-        return _unknown_key(loc)
-    if kind == "literal_error":
-        choices = get_args(_annotation_at(loc))
-        if not choices:
-            return str(error["msg"])
-        if len(choices) == 1:
-            return f"must be {choices[0]} (got {value!r})"
-        return f"must be one of {', '.join(map(str, choices))} (got {value!r})"
-    if kind == "greater_than_equal":
-        return f"must be at least {_number(ctx['ge'])}"
-    if kind == "greater_than":
-        return f"must be greater than {_number(ctx['gt'])}"
-    if kind == "less_than_equal":
-        return f"must be at most {_number(ctx['le'])}"
-    if kind == "less_than":
-        return f"must be less than {_number(ctx['lt'])}"
-    if kind == "too_short":
-        count = ctx["min_length"]
-        return f"must have at least {count} item{'s' if count != 1 else ''}"
-    if kind == "too_long":
-        # Count the input ourselves: newer pydantic leaves actual_length empty for mappings.
-        count = len(value) if hasattr(value, "__len__") else ctx.get("actual_length")
-        return f"must have at most {ctx['max_length']} items (got {count})"
-    if kind == "value_error":
-        return str(error["msg"]).removeprefix("Value error, ")
-    return str(error["msg"])
-
-
-def _number(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-def _unknown_key(loc: Loc) -> str:
-    key = str(loc[-1])
-    model = _annotation_at(loc[:-1])
-    fields = list(model.model_fields) if _is_model(model) else []
-    return f"unknown key {key!r}{did_you_mean(key, fields)}"
-
-
-def _is_model(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _annotation_at(loc: Loc) -> Any:
-    """The type the spec expects at `loc`, without Annotated and Optional wrappers."""
-    annotation: Any = Spec
-    for part in loc:
-        if _is_model(annotation) and isinstance(part, str) and part in annotation.model_fields:
-            annotation = annotation.model_fields[part].annotation
-        elif get_origin(annotation) is list and isinstance(part, int):
-            annotation = get_args(annotation)[0]
-        elif get_origin(annotation) is dict and isinstance(part, str):
-            annotation = get_args(annotation)[1]
-        else:
-            return None
-        annotation = _unwrap(annotation)
-    return annotation
-
-
-def _unwrap(annotation: Any) -> Any:
-    while True:
-        if get_origin(annotation) is Annotated:
-            annotation = get_args(annotation)[0]
-        elif get_origin(annotation) in (Union, types.UnionType):
-            members = [arg for arg in get_args(annotation) if arg is not type(None)]
-            if len(members) != 1:
-                return annotation
-            annotation = members[0]
-        else:
-            return annotation

@@ -1,5 +1,5 @@
-"""Rules about single spec values: names, regions, tags, KMS keys, e-mail addresses,
-EventBridge schedule expressions and user-given policy documents.
+"""Rules about single spec values: names, regions, tags, KMS keys, e-mail addresses and
+EventBridge schedule expressions (policy documents given by the user: `policy_rules`).
 
 Each `*_problem(value)` returns what is wrong with the value, or None. The pydantic models in
 `spec` attach them to their fields; keeping them here keeps the models readable.
@@ -10,8 +10,9 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
 
 from ecrrep import naming
 from ecrrep.regions import AWS_REGIONS, closest_region, partition_of
@@ -36,7 +37,10 @@ TAG_PREFIX_PATTERN = r"^[A-Za-z0-9._-]{1,128}$"
 TAG_PATTERN_PATTERN = r"^[A-Za-z0-9._*-]{1,128}$"
 MAX_WILDCARDS_PER_PATTERN = 4
 ROLE_ARN_PATTERN = r"^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]{1,512}$"
-KMS_KEY_ARN_PATTERN = r"^arn:aws:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}$"
+# A key id is a UUID, or `mrk-` and 32 hex digits for a multi-Region key.
+KMS_KEY_ARN_PATTERN = (
+    r"^arn:aws:kms:[a-z0-9-]+:[0-9]{12}:key/(?:[0-9a-f-]{36}|mrk-[0-9a-f]{32})$"
+)
 KMS_ALIAS_PATTERN = r"^alias/[A-Za-z0-9/_-]{1,250}$"
 EMAIL_PATTERN = r"""^[^@\s"'<>]+@[^@\s"'<>]+\.[^@\s"'<>]+$"""
 MAX_EMAIL_LENGTH = 254
@@ -54,7 +58,50 @@ _DERIVED_NAMES: tuple[tuple[str, Callable[[str], str], int], ...] = (
     ("Lambda function", naming.cleanup_function_name, 64),
     ("EventBridge rule", naming.cleanup_schedule_rule_name, 64),
     ("SNS topic", naming.topic_name, 256),
+    ("CloudWatch alarm", naming.replication_failure_alarm_name, 255),
 )
+
+
+Loc = tuple[str | int, ...]
+
+# A value echoed in a message is cut to this many characters: a hostile or mistaken 10,000
+# character value must not flood the one line that reports it.
+SHOWN_LENGTH = 80
+
+
+@dataclass(frozen=True)
+class Problem:
+    loc: Loc
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+
+def shown(value: Any) -> str:
+    """`repr(value)` for a message, cut in the middle to SHOWN_LENGTH characters with '…' (both
+    ends stay: the end of a long name is often what tells it apart)."""
+    return _cut(repr(value))
+
+
+def _cut(text: str) -> str:
+    if len(text) <= SHOWN_LENGTH:
+        return text
+    tail = SHOWN_LENGTH // 4
+    return text[: SHOWN_LENGTH - tail - 1] + "…" + text[-tail:]
+
+
+def format_path(loc: Loc) -> str:
+    """`repositories[0].lifecycle[1].keep_last`; `(root)` for the whole document. A part
+    longer than SHOWN_LENGTH is cut like a shown value."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+            continue
+        if re.fullmatch(r"[A-Za-z0-9_-]+", part):
+            text += f".{_cut(part)}" if text else _cut(part)
+        else:
+            text += f"[{_cut(json.dumps(part, ensure_ascii=False))}]"
+    return text or "(root)"
 
 
 def matches(pattern: str, value: str) -> bool:
@@ -73,19 +120,19 @@ def did_you_mean(word: str, candidates: list[str] | tuple[str, ...] | frozenset[
 
 def project_problem(value: str) -> str | None:
     if not matches(PROJECT_PATTERN, value):
-        return f"must be 3..32 characters of a-z, 0-9 and '-' (got {value!r})"
+        return f"must be 3..32 characters of a-z, 0-9 and '-' (got {shown(value)})"
     if value.startswith("-") or value.endswith("-"):
-        return f"must not start or end with '-' (got {value!r})"
+        return f"must not start or end with '-' (got {shown(value)})"
     for kind, derive, limit in _DERIVED_NAMES:
         name = derive(value)
         if len(name) > limit:
-            return f"too long: the {kind} name {name!r} would exceed {limit} characters"
+            return f"too long: the {kind} name {shown(name)} would exceed {limit} characters"
     return None
 
 
 def environment_problem(value: str) -> str | None:
     if not matches(ENVIRONMENT_PATTERN, value) or ".." in value:
-        return f"must be 1..64 characters of A-Z, a-z, 0-9, '_', '.', '-' (got {value!r})"
+        return f"must be 1..64 characters of A-Z, a-z, 0-9, '_', '.', '-' (got {shown(value)})"
     return None
 
 
@@ -93,19 +140,20 @@ def region_problem(value: str) -> str | None:
     if value in AWS_REGIONS:
         return None
     if not value.isascii():
-        return f"unknown AWS region {value!r}: it has non-ASCII characters (a look-alike?)"
+        return f"unknown AWS region {shown(value)}: it has non-ASCII characters (a look-alike?)"
     partition = partition_of(value)
     if partition is not None:
-        return f"{value!r} is in the {partition} partition; ecrrep manages the aws partition only"
+        return (f"{shown(value)} is in the {partition} partition; ecrrep manages the aws "
+                "partition only")
     hint = closest_region(value)
-    return f"unknown AWS region {value!r}" + (f" (did you mean {hint!r}?)" if hint else "")
+    return f"unknown AWS region {shown(value)}" + (f" (did you mean {hint!r}?)" if hint else "")
 
 
 def repository_prefix_problem(value: str) -> str | None:
     if not matches(REPOSITORY_PREFIX_PATTERN, value):
         return (
             "must be lowercase letters and digits, separated by single '.', '_', '-' or '/' "
-            f"(got {value!r})"
+            f"(got {shown(value)})"
         )
     return None
 
@@ -114,7 +162,7 @@ def repository_name_problem(value: str) -> str | None:
     if not matches(REPOSITORY_NAME_PATTERN, value):
         return (
             f"must be lowercase letters and digits, separated by single '.', '_' or '-' "
-            f"(got {value!r})"
+            f"(got {shown(value)})"
         )
     return None
 
@@ -123,11 +171,12 @@ def tag_key_problem(value: str) -> str | None:
     if not 1 <= len(value) <= 128:
         return f"tag key must be 1..128 characters (got {len(value)})"
     if not matches(TAG_TEXT_PATTERN, value):
-        return f"tag key may hold only letters, digits, spaces and _ . : / = + - @ (got {value!r})"
+        return ("tag key may hold only letters, digits, spaces and _ . : / = + - @ "
+                f"(got {shown(value)})")
     if value.lower().startswith("aws:"):
-        return f"tag keys starting with 'aws:' are reserved by AWS (got {value!r})"
+        return f"tag keys starting with 'aws:' are reserved by AWS (got {shown(value)})"
     if value in RESERVED_TAG_KEYS:
-        return f"tag key {value!r} is reserved: ecrrep sets it to the project name"
+        return f"tag key {shown(value)} is reserved: ecrrep sets it to the project name"
     return None
 
 
@@ -136,31 +185,34 @@ def tag_value_problem(value: str) -> str | None:
         return f"tag value must be at most 256 characters (got {len(value)})"
     if not matches(TAG_TEXT_PATTERN, value):
         return (
-            f"tag value may hold only letters, digits, spaces and _ . : / = + - @ (got {value!r})"
+            "tag value may hold only letters, digits, spaces and _ . : / = + - @ "
+            f"(got {shown(value)})"
         )
     return None
 
 
 def tag_prefix_problem(value: str) -> str | None:
     if "*" in value:
-        return f"'*' is only allowed in tag_patterns (got {value!r})"
+        return f"'*' is only allowed in tag_patterns (got {shown(value)})"
     if not matches(TAG_PREFIX_PATTERN, value):
-        return f"must be 1..128 characters of A-Z, a-z, 0-9, '.', '_', '-' (got {value!r})"
+        return f"must be 1..128 characters of A-Z, a-z, 0-9, '.', '_', '-' (got {shown(value)})"
     return None
 
 
 def tag_pattern_problem(value: str) -> str | None:
     if not matches(TAG_PATTERN_PATTERN, value):
-        return f"must be 1..128 characters of A-Z, a-z, 0-9, '.', '_', '-', '*' (got {value!r})"
+        return ("must be 1..128 characters of A-Z, a-z, 0-9, '.', '_', '-', '*' "
+                f"(got {shown(value)})")
     if value.count("*") > MAX_WILDCARDS_PER_PATTERN:
-        return f"at most {MAX_WILDCARDS_PER_PATTERN} '*' wildcards per pattern (got {value!r})"
+        return f"at most {MAX_WILDCARDS_PER_PATTERN} '*' wildcards per pattern (got {shown(value)})"
     return None
 
 
 def role_arn_problem(value: str) -> str | None:
     role_name = value.rsplit("/", 1)[-1]
     if not matches(ROLE_ARN_PATTERN, value) or ".." in value or not 1 <= len(role_name) <= 64:
-        return f"must be an IAM role ARN like arn:aws:iam::123456789012:role/NAME (got {value!r})"
+        return ("must be an IAM role ARN like arn:aws:iam::123456789012:role/NAME "
+                f"(got {shown(value)})")
     return None
 
 
@@ -169,13 +221,13 @@ def kms_key_problem(value: str) -> str | None:
         return None
     return (
         "must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID) or an alias "
-        f"(alias/NAME) (got {value!r})"
+        f"(alias/NAME) (got {shown(value)})"
     )
 
 
 def email_problem(value: str) -> str | None:
     if len(value) > MAX_EMAIL_LENGTH or not matches(EMAIL_PATTERN, value):
-        return f"must be an email address (got {value!r})"
+        return f"must be an email address (got {shown(value)})"
     return None
 
 
@@ -221,14 +273,15 @@ def schedule_problem(value: str) -> str | None:
         return _cron_problem(match[1])
     return (
         "must be an EventBridge schedule: cron(minutes hours day-of-month month day-of-week "
-        f"year) or rate(N unit), e.g. cron(0 2 * * ? *) (got {value!r})"
+        f"year) or rate(N unit), e.g. cron(0 2 * * ? *) (got {shown(value)})"
     )
 
 
 def _rate_problem(body: str) -> str | None:
     match = re.fullmatch(r"([0-9]{1,9}) ([a-z]+?)(s?)", body)
     if not match or match[2] not in _RATE_UNITS:
-        return f"rate(...) must be rate(N minutes|hours|days), e.g. rate(12 hours) (got {body!r})"
+        return ("rate(...) must be rate(N minutes|hours|days), e.g. rate(12 hours) "
+                f"(got {shown(body)})")
     count, singular, unit = int(match[1]), match[2], match[2] + match[3]
     if count < 1:
         return "rate(...) needs a value of at least 1"
@@ -244,11 +297,11 @@ def _cron_problem(body: str) -> str | None:
     if len(fields) != len(_CRON_FIELDS) or "" in fields:
         return (
             "cron(...) needs six fields separated by single spaces: minutes hours day-of-month "
-            f"month day-of-week year (got {body!r})"
+            f"month day-of-week year (got {shown(body)})"
         )
     for field, value in zip(_CRON_FIELDS, fields, strict=True):
         if not _cron_field_ok(value, field):
-            return f"cron {field.name} field {value!r} is invalid (allowed: {field.allowed})"
+            return f"cron {field.name} field {shown(value)} is invalid (allowed: {field.allowed})"
     if (fields[2] == "?") == (fields[4] == "?"):
         return "cron(...) needs '?' in exactly one of day-of-month and day-of-week"
     return None
@@ -288,64 +341,3 @@ def _cron_value_ok(token: str, field: _CronField) -> bool:
     if re.fullmatch(r"[0-9]{1,4}", token):
         return field.low <= int(token) <= field.high
     return token.upper() in field.names
-
-
-# ---------------------------------------------------------------------------------------------
-# Policy documents given by the user.
-
-
-def policy_from_json(value: Any) -> Any:
-    """A repository policy may be written as YAML or as a string holding the JSON document."""
-    if not isinstance(value, str):
-        return value
-    try:
-        document = json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise ValueError(
-            f"must be a JSON object: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    if not isinstance(document, dict):
-        raise ValueError("must be a JSON object (a policy document)")
-    return document
-
-
-def repository_policy_problem(document: Mapping[str, Any]) -> str | None:
-    statements = document.get("Statement")
-    if statements is None:
-        return "needs a Statement (a statement or a list of statements)"
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    if not isinstance(statements, list) or not statements:
-        return "Statement must be a statement or a non-empty list of statements"
-    for index, statement in enumerate(statements):
-        where = f"Statement[{index}]"
-        if not isinstance(statement, Mapping):
-            return f"{where} must be a mapping"
-        if statement.get("Effect") not in ("Allow", "Deny"):
-            return f"{where} needs Effect: Allow or Deny"
-        if "Action" not in statement and "NotAction" not in statement:
-            return f"{where} needs Action"
-        if "Principal" not in statement and "NotPrincipal" not in statement:
-            return f"{where} needs Principal (a repository policy says who may act)"
-    return None
-
-
-def lifecycle_policy_problem(document: Mapping[str, Any]) -> str | None:
-    rules = document.get("rules")
-    if set(document) != {"rules"} or not isinstance(rules, list) or not rules:
-        return "must be {rules: [...]} with at least one rule"
-    seen: dict[int, int] = {}
-    for index, rule in enumerate(rules):
-        where = f"rules[{index}]"
-        if not isinstance(rule, Mapping):
-            return f"{where} must be a mapping"
-        priority = rule.get("rulePriority")
-        if not isinstance(priority, int) or isinstance(priority, bool) or priority < 1:
-            return f"{where} needs rulePriority (a positive integer)"
-        if priority in seen:
-            return f"{where}: rulePriority {priority} is also used by rules[{seen[priority]}]"
-        seen[priority] = index
-        for key in ("selection", "action"):
-            if not isinstance(rule.get(key), Mapping):
-                return f"{where} needs {key} (a mapping)"
-    return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import naming
+from ecrrep import kms_keys, naming
 from ecrrep.aws import aws_action, error_code
 from ecrrep.diff import DiffOptions, DiffRules, tag_changes
 from ecrrep.plan import Change, Resource
@@ -33,9 +33,13 @@ def _images_blocker(resource: Resource, options: DiffOptions) -> str | None:
     return None
 
 
-def encryption_attrs(repo: RepositorySpec) -> dict[str, Any]:
-    if repo.encryption == "KMS" and repo.kms_key and repo.kms_key.startswith("arn:"):
-        return {"encryption": "KMS", "kms_key": repo.kms_key}
+def encryption_attrs(repo: RepositorySpec, region: str) -> dict[str, Any]:
+    """How the repository is encrypted in `region`. KMS keys are regional, so each region has
+    its own key (`kms_keys`). A key ARN is compared with the one ECR reports; an alias is not,
+    since ECR reports the key ARN it resolved the alias to."""
+    key = repo.kms_key_for(region)
+    if key and not _is_alias(key):
+        return {"encryption": "KMS", "kms_key": key}
     return {"encryption": repo.encryption}
 
 
@@ -61,10 +65,10 @@ class Repositories(ResourceKind):
                 {
                     "tag_mutability": repo.tag_mutability,
                     "scan_on_push": repo.scan_on_push,
-                    **encryption_attrs(repo),
+                    **encryption_attrs(repo, region),
                     "tags": tags,
                 },
-                facts={"kms_key_alias": repo.kms_key} if _is_alias(repo.kms_key) else {},
+                facts=_alias_facts(repo.kms_key_for(region)),
             )
             for region in spec.regions
             for repo in spec.repositories
@@ -97,8 +101,9 @@ class Repositories(ResourceKind):
             "encryption": encryption["encryptionType"],
         }
         # A key named by alias comes back as a key ARN: compare the key only when the spec
-        # names it by ARN, or the alias would read as drift on every run.
-        if encryption["encryptionType"] == "KMS" and not (repo and _is_alias(repo.kms_key)):
+        # names this region's key by ARN, or the alias would read as drift on every run.
+        by_alias = repo is not None and _is_alias(repo.kms_key_for(record.region))
+        if encryption["encryptionType"] == "KMS" and not by_alias:
             attrs["kms_key"] = encryption.get("kmsKey")
         attrs["tags"] = record.tags
         return Resource(self.type, record.region, record.name, attrs, owned=owned,
@@ -189,7 +194,12 @@ def _arn(client: Any, change: Change) -> str:
 
 
 def _is_alias(kms_key: str | None) -> bool:
-    return bool(kms_key) and kms_key.startswith("alias/")
+    return kms_keys.is_alias(kms_key)
+
+
+def _alias_facts(kms_key: str | None) -> dict[str, str]:
+    """An alias is not compared (see encryption_attrs) but CreateRepository still needs it."""
+    return {"kms_key_alias": kms_key} if kms_key and _is_alias(kms_key) else {}
 
 
 KIND = Repositories()

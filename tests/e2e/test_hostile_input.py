@@ -223,6 +223,18 @@ VALUE_CASES: dict[str, tuple[tuple[Any, ...], Any, str]] = {
     "kms key with a wildcard": (("repositories", 0), {"name": "production",
                                                      "encryption": "KMS", "kms_key": "alias/*"},
                                 "repositories[0].kms_key: "),
+    "kms key of one region": (("repositories", 0), {
+        "name": "production", "encryption": "KMS",
+        "kms_key": "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"},
+        "repositories[0].kms_key: "),
+    "policy naming a garbage principal": (("repositories", 0), {
+        "name": "production", "access": "custom", "policy": {"Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": "garbage"}, "Action": "ecr:BatchGetImage"}]}},
+        "repositories[0].policy.Statement[0].Principal.AWS: "),
+    "policy letting anyone push": (("repositories", 0), {
+        "name": "production", "access": "custom", "policy": {"Statement": [{
+            "Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]}},
+        "repositories[0].policy.Statement[0]: lets anyone"),
 }
 
 
@@ -263,3 +275,24 @@ def test_a_policy_longer_than_ecr_takes_is_rejected_before_any_call(
     [line] = rejected(result, proxy)
     assert f": repositories[0]: the {policy} policy would be " in line, line
     assert line.endswith(f"characters; ECR takes at most {limit}"), line
+
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+@pytest.mark.parametrize("dotenv", [
+    f"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAWS_SECRET_ACCESS_KEY={SECRET}\n",
+    f"AWS_SECRET_ACCESS_KEY: {SECRET}\n",
+], ids=["shell style", "yaml style"])
+@pytest.mark.parametrize("verbosity", [(), ("-vv",)], ids=["quiet", "-vv"])
+def test_an_env_file_given_as_the_spec_is_refused_without_echoing_its_secret(
+        aws, proxy, tmp_path, dotenv, verbosity):
+    (tmp_path / ".env").write_text(dotenv)
+
+    result = run(aws, proxy, tmp_path, ".env", command=(*verbosity, "plan"))
+
+    [line] = rejected(result, proxy)
+    assert line.startswith(".env:1: (root): ")
+    assert line.endswith("this does not look like an ecrrep spec, so nothing in it is shown")
+    assert SECRET not in result.stdout + result.stderr
+    assert "AKIAIOSFODNN7EXAMPLE" not in result.stdout + result.stderr

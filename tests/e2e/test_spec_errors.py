@@ -57,12 +57,26 @@ CASES = [
      "(did you mean 'testing'?)"),
     ("KMS without a key", "    encryption: AES256", "    encryption: KMS",
      "repositories[0].encryption: KMS needs kms_key (a KMS key ARN or alias/NAME)"),
+    ("single-Region KMS key", "    encryption: AES256",
+     "    kms_key: arn:aws:kms:us-east-1:123456789012:key/"
+     "11111111-2222-3333-4444-555555555555\n    encryption: KMS",
+     "repositories[0].kms_key: the single-Region key 'arn:aws:kms:us-east-1:123456789012:key/"
+     "11111111-2222-3333-4444-555555555555' works only in us-east-1, and this repository is in "
+     "us-east-1, us-west-2, eu-west-1: use an alias, a multi-Region key (mrk-…) or a key per "
+     "region"),
+    ("trust policy over IAM's limit", "  # production_principals: [arn:aws:iam::123456789012:"
+     "role/deployer]",
+     "  production_principals: [" + ", ".join(
+         f"arn:aws:iam::123456789012:role/github-actions-deployer-{i}" for i in range(40)) + "]",
+     "iam.production_principals: the trust policy of the role "
+     "container-registry-replication-ecr-production would be 2635 characters with these 40 "
+     "principals; IAM takes at most 2048 (its default quota): list fewer roles"),
 ]
 
 
 def expected_line(text: str, new: str, message: str | None) -> str:
     if message is None:  # the long-prefix case: the error names the repository it breaks
-        name = "a" * 248 + "/production"
+        name = "a" * 58 + "…" + "a" * 8 + "/production"  # a long value is shown cut
         return (f"ecrrep.yaml:{line_of(text, '  - name: production')}: repositories[0].name: "
                 f"the full repository name '{name}' (259 characters) is not a valid ECR name "
                 "of 2..256 characters")
@@ -147,3 +161,101 @@ def test_schema_is_json_schema_of_the_spec(cli, aws):
     schema = json.loads(result.stdout)
     assert "repositories" in schema["properties"]
     assert schema["additionalProperties"] is False
+
+
+# -- custom repository policies -----------------------------------------------------------------
+
+STATEMENT = "repositories[0].policy.Statement[0]"
+ANYONE_WRITES = (f"{STATEMENT}: lets anyone, in any AWS account, push, delete or change "
+                 "policy: ecr:PutImage, ecr:BatchDeleteImage, ecr:DeleteRepository and 33 more "
+                 "write actions")
+
+
+def custom_policy(principal: str, action: str, allow_public: bool = False) -> str:
+    """The example with its first repository's access a custom policy; the statement, its
+    Principal and its Action each on a line of its own."""
+    return BASE.replace("    access: restricted\n", (
+        "    access: custom\n"
+        + ("    allow_public: true\n" if allow_public else "")
+        + "    policy:\n"
+        "      Version: '2012-10-17'\n"
+        "      Statement:\n"
+        "        - Sid: Shared\n"
+        "          Effect: Allow\n"
+        f"          Principal: {principal}\n"
+        f"          Action: {action}\n"), 1)
+
+
+# (name, Principal, Action, the text on the line reported, the message after FILE:LINE: )
+POLICY_CASES = [
+    ("principal that is no account nor ARN", "{AWS: garbage}", "[ecr:BatchGetImage]",
+     "Principal:",
+     f"{STATEMENT}.Principal.AWS: must be a 12-digit account id, an IAM ARN "
+     "(arn:aws:iam::ACCOUNT:root, arn:aws:iam::ACCOUNT:role/NAME, arn:aws:iam::ACCOUNT:user/NAME) "
+     "or '*' (got 'garbage')"),
+    ("action outside ecr", "{AWS: '123456789012'}", "[s3:GetObject]", "Action:",
+     f"{STATEMENT}.Action[0]: 's3:GetObject' is not an ECR action: a repository policy grants "
+     "only ecr: actions"),
+    ("action ECR does not have", "{AWS: '123456789012'}", "[ecr:BatchGetImages]", "Action:",
+     f"{STATEMENT}.Action[0]: 'ecr:BatchGetImages' is not an ECR action (did you mean "
+     "'ecr:BatchGetImage'?)"),
+    ("anyone may push and delete", "'*'", "'ecr:*'", "- Sid: Shared",
+     f"{ANYONE_WRITES}; set allow_public: true on this repository if that is meant"),
+    ("anyone as {AWS: '*'} may push", "{AWS: '*'}", "[ecr:BatchGetImage, ecr:PutImage]",
+     "- Sid: Shared",
+     f"{STATEMENT}: lets anyone, in any AWS account, push, delete or change policy: "
+     "ecr:PutImage; set allow_public: true on this repository if that is meant"),
+]
+
+
+@pytest.mark.parametrize("name, principal, action, at, message", POLICY_CASES,
+                         ids=[c[0] for c in POLICY_CASES])
+def test_a_bad_repository_policy_is_refused_at_its_line_and_nothing_is_sent(
+        cli, aws, write_spec, name, principal, action, at, message):
+    text = custom_policy(principal, action)
+    write_spec(text=text)
+
+    result = cli("apply", "--auto-approve")
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"ecrrep.yaml:{line_of(text, at)}: {message}",
+        "Error: the spec has 1 error; nothing was sent to AWS"]
+    assert result.stdout == ""
+    assert account_is_empty(aws)
+
+
+def test_a_public_push_policy_leaves_an_existing_setup_untouched(cli, aws, write_spec):
+    write_spec()
+    assert cli("apply", "--auto-approve").returncode == 0
+    name = "my-company-apps/production"
+    before = {region: aws.client("ecr", region).get_repository_policy(repositoryName=name)
+              ["policyText"] for region in ("us-east-1", "us-west-2", "eu-west-1")}
+
+    write_spec(text=custom_policy("'*'", "'ecr:*'"))
+    result = cli("apply", "--auto-approve")
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == "Error: the spec has 1 error; nothing was sent to AWS"
+    for region, text in before.items():
+        assert aws.client("ecr", region).get_repository_policy(
+            repositoryName=name)["policyText"] == text
+
+
+@pytest.mark.parametrize("principal, action, allow_public, message", [
+    ("{AWS: '*'}", "[ecr:BatchGetImage, ecr:GetDownloadUrlForLayer]", False,
+     f"{STATEMENT}: warning: lets anyone, in any AWS account, pull these images"),
+    ("'*'", "'ecr:*'", True,
+     f"{ANYONE_WRITES.replace(': lets', ': warning: lets')} (allowed by allow_public: true)"),
+], ids=["pull only", "allow_public"])
+def test_public_access_that_is_allowed_is_a_warning_before_the_plan(
+        cli, aws, write_spec, principal, action, allow_public, message):
+    text = custom_policy(principal, action, allow_public)
+    write_spec(text=text)
+
+    result = cli("plan")
+
+    assert result.returncode == 0, result.stderr
+    assert f"ecrrep.yaml:{line_of(text, '- Sid: Shared')}: {message}" in result.stderr.splitlines()
+    assert "my-company-apps/production" in result.stdout
+    assert account_is_empty(aws)

@@ -97,11 +97,38 @@ def test_empty_spec(text: str):
 
 
 @pytest.mark.parametrize(
-    ("text", "what"), [("- a\n- b\n", "a list"), ("hello\n", "the value 'hello'")]
+    ("text", "what"),
+    [("- a\n- b\n", "a list"), ("hello\n", "a string"), ("42\n", "a number"),
+     ("true\n", "true or false"), ("~\n", "an empty value")],
 )
 def test_top_level_must_be_a_mapping(text: str, what: str):
     assert diagnostics(text) == [
-        f"spec.yaml:1: (root): must be a mapping of keys such as project, not {what}"
+        f"spec.yaml:1: (root): must be a mapping of keys such as project, not {what}; this "
+        "does not look like an ecrrep spec, so nothing in it is shown"
+    ]
+
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+@pytest.mark.parametrize("text", [
+    f"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAWS_SECRET_ACCESS_KEY={SECRET}\n",
+    f"export AWS_SECRET_ACCESS_KEY={SECRET}\n",
+    f"# credentials\nAWS_SECRET_ACCESS_KEY: {SECRET}\naws_session_token: {SECRET}\n",
+    f"PASSWORD={SECRET}: x\n",
+    f"AWS_SECRET_ACCESS_KEY: {SECRET}\nAWS_SECRET_ACCESS_KEY: {SECRET}\n",
+])
+def test_a_file_that_is_not_a_spec_is_one_line_that_quotes_nothing_of_it(text: str):
+    """`-c .env` by mistake: say what is wrong, never what the file holds."""
+    [line] = diagnostics(text)
+    assert SECRET not in line and "AKIA" not in line and "SECRET" not in line
+    assert line.endswith("this does not look like an ecrrep spec, so nothing in it is shown")
+
+
+def test_a_mapping_without_any_spec_key_is_not_a_spec():
+    assert diagnostics("services: {web: {image: nginx}}\n") == [
+        "spec.yaml:1: (root): has none of the spec's keys (project, source_region, "
+        "repositories, ...); this does not look like an ecrrep spec, so nothing in it is shown"
     ]
 
 

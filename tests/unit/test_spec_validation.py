@@ -11,7 +11,7 @@ from ecrrep import spec_rules
 from ecrrep.regions import AWS_REGIONS
 from ecrrep.spec import RepositorySpec, Spec
 from ecrrep.spec_loader import LoadedSpec, SpecError, load_spec_text
-from ecrrep.spec_rules import project_problem, schedule_problem
+from ecrrep.spec_rules import project_problem, schedule_problem, shown
 
 # Lines 1..7; tests append repository keys (4 spaces) or top-level keys from line 8 on.
 BASE = """\
@@ -184,12 +184,12 @@ def test_repository_name(name: str):
 
 def test_full_repository_name_must_fit_ecr():
     prefix = "p" * 250
-    full = f"{prefix}/web-server"
     assert error(base_with("prefix: apps", f"prefix: {prefix}").replace("web", "web-server")) == (
         7,
         "repositories[0].name",
-        f"the full repository name '{full}' (261 characters) is not a valid ECR name of "
-        "2..256 characters",
+        # A long value is shown cut in the middle, both of its ends kept.
+        f"the full repository name '{'p' * 58}…{'p' * 8}/web-server' (261 characters) is not a "
+        "valid ECR name of 2..256 characters",
     )
 
 
@@ -235,7 +235,8 @@ def test_missing_required_key_points_at_the_mapping():
             'tags["ecrrep:project"]',
             "tag key 'ecrrep:project' is reserved: ecrrep sets it to the project name",
         ),
-        (f"{{{'k' * 129}: x}}", "tags." + "k" * 129, "tag key must be 1..128 characters (got 129)"),
+        (f"{{{'k' * 129}: x}}", "tags." + "k" * 59 + "…" + "k" * 20,
+         "tag key must be 1..128 characters (got 129)"),
         (
             "{Team: '" + "v" * 257 + "'}",
             "tags.Team",
@@ -304,9 +305,9 @@ def test_kms_key_format():
 
 @pytest.mark.parametrize(
     "key",
-    ["alias/images", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+    ["alias/images", "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"],
 )
-def test_kms_key_arn_or_alias_accepted(key: str):
+def test_kms_key_alias_or_multi_region_arn_accepted(key: str):
     loaded = load(BASE + f"    encryption: KMS\n    kms_key: {key}\n")
     assert loaded.spec.repositories[0].kms_key == key
 
@@ -401,9 +402,13 @@ def rules(*lines: str) -> str:
     return BASE + "    lifecycle:\n" + "".join(f"      - {line}\n" for line in lines)
 
 
+RAW_SELECTION = "tagStatus: any, countType: imageCountMoreThan, countNumber: 1"
+RAW_RULE = f"{{rulePriority: 1, selection: {{{RAW_SELECTION}}}, action: {{type: expire}}}}"
+
+
 def test_lifecycle_and_lifecycle_policy_are_exclusive():
     text = rules("{select: untagged, expire_after_days: 1}") + (
-        "    lifecycle_policy: {rules: [{rulePriority: 1, selection: {}, action: {}}]}\n"
+        f"    lifecycle_policy: {{rules: [{RAW_RULE}]}}\n"
     )
     assert error(text) == (
         10,
@@ -422,8 +427,7 @@ def test_lifecycle_and_lifecycle_policy_are_exclusive():
             "rules[0] needs rulePriority (a positive integer)",
         ),
         (
-            "{rules: [{rulePriority: 1, selection: {}, action: {}},"
-            " {rulePriority: 1, selection: {}, action: {}}]}",
+            f"{{rules: [{RAW_RULE}, {RAW_RULE}]}}",
             "rules[1]: rulePriority 1 is also used by rules[0]",
         ),
         ("{rules: [{rulePriority: 1, action: {}}]}", "rules[0] needs selection (a mapping)"),
@@ -605,7 +609,7 @@ def test_principals_are_role_arns(arn: str):
     assert error(BASE + f"iam: {{ci_principals: ['{arn}']}}\n") == (
         8,
         "iam.ci_principals[0]",
-        f"must be an IAM role ARN like arn:aws:iam::123456789012:role/NAME (got {arn!r})",
+        f"must be an IAM role ARN like arn:aws:iam::123456789012:role/NAME (got {shown(arn)})",
     )
 
 
@@ -679,14 +683,14 @@ def test_email_must_be_an_address(email: str):
     assert error(BASE + f'notifications: {{email: "{email}"}}\n') == (
         8,
         "notifications.email",
-        f"must be an email address (got {email!r})",
+        f"must be an email address (got {shown(email)})",
     )
 
 
 def test_email_at_most_254_characters():
     email = "a" * 250 + "@b.io"
     assert error(BASE + f"notifications: {{email: {email}}}\n")[2] == (
-        f"must be an email address (got {email!r})"
+        f"must be an email address (got {shown(email)})"
     )
 
 
@@ -987,3 +991,34 @@ def test_spec_built_in_code_with_valid_values():
         repositories=[RepositorySpec(name="web", access="custom", policy=POLICY)],
     )
     assert spec.repositories[0].policy["Version"] == "2012-10-17"
+
+
+# -- huge values ----------------------------------------------------------------------------------
+
+HUGE = "x" * 100_000
+
+
+@pytest.mark.parametrize("text", [
+    base_with("project: demo-project", f"project: {HUGE}"),
+    base_with("prefix: apps", f"prefix: {HUGE}"),
+    base_with("name: web", f"name: {HUGE}"),
+    base_with("[us-west-2]", f"[{HUGE}]"),
+    BASE + f"environment: {HUGE}\n",
+    BASE + f"{HUGE}: 1\n",
+    BASE + f"    {HUGE}: 1\n",
+    BASE + f"tags: {{'{HUGE}': x}}\n",
+    BASE + f"tags: {{team: '{HUGE};'}}\n",
+    BASE + f"notifications: {{email: {HUGE}}}\n",
+    BASE + f"cleanup: {{schedule: 'cron({HUGE})'}}\n",
+    BASE + f"cleanup: {{retention_days: {{{HUGE}: 1}}}}\n",
+    BASE + f"    encryption: KMS\n    kms_key: {HUGE}\n",
+    BASE + f"    tag_mutability: {HUGE}\n",
+    BASE + f"    lifecycle: [{{select: tagged, tag_prefixes: [{HUGE}], keep_last: 1}}]\n",
+    BASE + "    access: custom\n    policy: {Statement: [{Effect: Allow, "
+           f"Principal: {{AWS: {HUGE}}}, Action: ecr:{HUGE}}}]}}\n",
+])
+def test_a_huge_invalid_value_is_never_echoed_whole(text: str):
+    found = errors(text)
+    assert found
+    for _, path, message in found:
+        assert len(path) <= 100 and len(message) <= 300, (path[:200], message[:400])
