@@ -16,7 +16,9 @@ from ecrrep.sandbox import settings
 
 # One module per behaviour, each with install(). Order matters only where one behaviour wraps
 # a method another also wraps; the later one wraps the earlier.
-BEHAVIOURS: tuple[str, ...] = ()
+BEHAVIOURS: tuple[str, ...] = (
+    "iam_propagation",
+)
 
 _installed = False
 _lock = threading.Lock()
