@@ -18,6 +18,7 @@ from ecrrep.sandbox import settings
 # a method another also wraps; the later one wraps the earlier.
 BEHAVIOURS: tuple[str, ...] = (
     "iam_propagation",
+    "tagging_lag",
 )
 
 _installed = False
