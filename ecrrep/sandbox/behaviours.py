@@ -19,6 +19,11 @@ from ecrrep.sandbox import settings
 BEHAVIOURS: tuple[str, ...] = (
     "iam_propagation",
     "tagging_lag",
+    "kms_key_region",
+    "lambda_environment_size",
+    "alarm_name_length",
+    "trust_policy_size",
+    "dashboard_widget_metrics",
 )
 
 _installed = False
