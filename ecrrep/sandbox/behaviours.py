@@ -24,6 +24,8 @@ BEHAVIOURS: tuple[str, ...] = (
     "alarm_name_length",
     "trust_policy_size",
     "dashboard_widget_metrics",
+    "image_index",
+    "image_referrers",
 )
 
 _installed = False
