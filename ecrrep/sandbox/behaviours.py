@@ -26,6 +26,7 @@ BEHAVIOURS: tuple[str, ...] = (
     "dashboard_widget_metrics",
     "image_index",
     "image_referrers",
+    "lifecycle_policy_preview",
 )
 
 _installed = False

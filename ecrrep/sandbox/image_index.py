@@ -24,7 +24,7 @@ import hashlib
 import json
 from typing import Any
 
-from ecrrep.sandbox.patching import aws_like, wrap_method
+from ecrrep.sandbox.patching import aws_like, service_error, wrap_method
 
 INDEX_MEDIA_TYPES = frozenset({
     "application/vnd.oci.image.index.v1+json",
@@ -69,19 +69,10 @@ def _put_with_manifest_digest(original: Any, backend: Any, repository_name: str,
         present = {i.get_image_digest() for i in repository.images} if repository else set()
         if any(child not in present
                for child in child_digests(image_manifest, image_manifest_mediatype)):
-            raise _referenced_images_not_found()
+            raise service_error("ReferencedImagesNotFoundException",
+                                "The manifest list is referencing an image that does not exist.")
     return original(backend, repository_name, image_manifest, image_tag,
                     image_manifest_mediatype, digest)
-
-
-def _referenced_images_not_found() -> Exception:
-    from moto.core.exceptions import ServiceException
-
-    class ReferencedImagesNotFoundException(ServiceException):
-        code = "ReferencedImagesNotFoundException"
-
-    return ReferencedImagesNotFoundException(
-        "The manifest list is referencing an image that does not exist.")
 
 
 def _keep_referenced_children(original: Any, backend: Any, repository_name: str,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecrrep.sandbox.patching import aws_like, wrap_method
+from ecrrep.sandbox.patching import aws_like, service_error, wrap_method
 
 
 def install() -> None:
@@ -37,18 +37,9 @@ def _check_key_region(original: Any, backend: Any, *args: Any, **kwargs: Any) ->
     encryption = kwargs.get("encryption_config") or {}
     region = key_region(encryption.get("kmsKey"))
     if aws_like() and region and region != backend.region_name:
-        raise kms_exception(
+        raise service_error(
+            "KmsException",
             f"Invalid arn {encryption['kmsKey']}: the KMS key must be in the repository's "
-            f"Region ({backend.region_name})")
+            f"Region ({backend.region_name})", kmsError="NotFoundException")
     return original(backend, *args, **kwargs)
 
-
-def kms_exception(message: str) -> Exception:
-    from moto.core.exceptions import ServiceException
-
-    class KmsException(ServiceException):
-        code = "KmsException"
-
-    error = KmsException(message)
-    error.kmsError = "NotFoundException"  # type: ignore[attr-defined]
-    return error

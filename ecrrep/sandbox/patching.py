@@ -45,3 +45,16 @@ def add_method(owner: type, name: str, method: Callable[..., Any]) -> None:
     implement); leaves one moto already has alone."""
     if name not in vars(owner):
         setattr(owner, name, method)
+
+
+def service_error(code: str, message: str, **members: Any) -> Exception:
+    """An AWS error moto has no class for, serialised with the calling service's error shape
+    for `code`; `members` are the shape's other fields (ECR's `kmsError`, ...)."""
+    from moto.core.exceptions import ServiceException
+
+    # Defined here, not in moto: moto looks up the error shape of a moto.<service> exception
+    # in that service's model, and of any other in the model of the service being called.
+    error = type(code, (ServiceException,), {"code": code})(message)
+    for name, value in members.items():
+        setattr(error, name, value)
+    return error

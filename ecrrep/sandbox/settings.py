@@ -28,6 +28,8 @@ class SandboxSettings:
     iam_propagation_seconds: float = 8.0
     # Seconds after tagging before tag:GetResources shows the resource or its new tags.
     tagging_lag_seconds: float = 5.0
+    # Seconds a lifecycle policy preview stays IN_PROGRESS before it is COMPLETE.
+    lifecycle_preview_seconds: float = 1.0
     # Seed for the failure draw, so a run can be repeated.
     seed: int | None = None
 
@@ -40,7 +42,13 @@ class SandboxSettings:
             f"AWS limits and delays (aws-like): {on}",
             *([f"  IAM propagation: new roles unknown to ECR and Lambda for "
                f"{self.iam_propagation_seconds:g} s",
-               f"  tagging index lag: tag:GetResources {self.tagging_lag_seconds:g} s behind"]
+               f"  tagging index lag: tag:GetResources {self.tagging_lag_seconds:g} s behind",
+               f"  lifecycle policy preview: complete after "
+               f"{self.lifecycle_preview_seconds:g} s",
+               "  limits: KMS key in the repository's Region, 4 KB Lambda environment, "
+               "255-character alarm names, 2,048-character trust policies, 500 metrics per "
+               "dashboard widget",
+               "  multi-architecture images: an index keeps its children"]
               if self.aws_like else []),
         ]
 
