@@ -27,6 +27,7 @@ BEHAVIOURS: tuple[str, ...] = (
     "image_index",
     "image_referrers",
     "lifecycle_policy_preview",
+    "tag_mutability_filters",
 )
 
 _installed = False
