@@ -28,6 +28,7 @@ BEHAVIOURS: tuple[str, ...] = (
     "image_referrers",
     "lifecycle_policy_preview",
     "tag_mutability_filters",
+    "lambda_statement_ids",
 )
 
 _installed = False
