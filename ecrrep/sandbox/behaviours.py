@@ -17,6 +17,7 @@ from ecrrep.sandbox import settings
 # One module per behaviour, each with install(). Order matters only where one behaviour wraps
 # a method another also wraps; the later one wraps the earlier.
 BEHAVIOURS: tuple[str, ...] = (
+    "request_scope",
     "iam_propagation",
     "tagging_lag",
     "kms_key_region",

@@ -2,7 +2,8 @@
 whether AWS's stricter behaviour is on.
 
 Every wrapper runs the original method when aws-like is off, so a behaviour installed in a
-process whose settings say `aws_like=False` changes nothing.
+process whose settings say `aws_like=False` changes nothing; nor does it change anything for
+a request the sandbox's server is not answering (see `request_scope`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ _MARKS = "__sandbox_behaviours__"
 
 def aws_like() -> bool:
     """True while AWS's limits and delays are on (read per call: settings change at run
-    time)."""
-    return settings.current().aws_like
+    time) and the request being answered came to the sandbox's server."""
+    from ecrrep.sandbox.request_scope import serving_sandbox
+
+    return settings.current().aws_like and serving_sandbox()
 
 
 def wrap_method(owner: type, name: str, behaviour: Callable[..., Any]) -> None:
