@@ -9,6 +9,8 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.sandbox.aws_like import aws_like_on  # noqa: F401  (autouse)
+
 
 def _function(sandbox) -> None:
     sandbox.configure(iam_propagation_seconds=0)

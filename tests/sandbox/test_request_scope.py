@@ -10,6 +10,7 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from tests.conftest import FAKE_CREDENTIALS
+from tests.sandbox.aws_like import aws_like_on  # noqa: F401  (autouse)
 
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
