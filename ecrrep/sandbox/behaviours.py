@@ -16,7 +16,21 @@ from ecrrep.sandbox import settings
 
 # One module per behaviour, each with install(). Order matters only where one behaviour wraps
 # a method another also wraps; the later one wraps the earlier.
-BEHAVIOURS: tuple[str, ...] = ()
+BEHAVIOURS: tuple[str, ...] = (
+    "request_scope",
+    "iam_propagation",
+    "tagging_lag",
+    "kms_key_region",
+    "lambda_environment_size",
+    "alarm_name_length",
+    "trust_policy_size",
+    "dashboard_widget_metrics",
+    "image_index",
+    "image_referrers",
+    "lifecycle_policy_preview",
+    "tag_mutability_filters",
+    "lambda_statement_ids",
+)
 
 _installed = False
 _lock = threading.Lock()
