@@ -310,7 +310,7 @@ def test_repository_with_images_is_not_deleted_without_the_flag(cli, aws, write_
 def test_encryption_change_is_refused_not_recreated(cli, aws, write_spec):
     write_spec()
     apply_ok(cli)
-    key = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    key = "arn:aws:kms:us-east-1:123456789012:key/mrk-11112222333344445555666677778888"
 
     def to_kms(spec):
         spec["repositories"][0]["encryption"] = "KMS"
