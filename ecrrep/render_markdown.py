@@ -56,7 +56,7 @@ class Section:
             parts += [b for block in self.blocks for b in (block, "")]
         elif self.blocks:
             parts += ["_Field diffs left out to fit the comment._", ""]
-        parts += ["</details>", ""]
+        parts += ["</details>", "", ""]
         return "\n".join(parts)
 
 
@@ -67,16 +67,16 @@ def fit(head: str, sections: list[Section], tail: str, limit: int, rerun: str) -
         return head + "".join(full) + tail
     note = (f"\n> **Shortened to fit a comment.** Run `{rerun}` for everything; sections "
             "that lost rows or diffs say so.\n")
-    budget = limit - len(head) - len(tail) - len(note)
-    # Every section keeps at least its summary: reserve that first.
+    # Every section keeps at least its summary; what is left is shared out evenly, and what a
+    # section does not use passes on to the next ones.
     minimal = [s.render(rows=0, with_blocks=False) for s in sections]
-    budget -= sum(map(len, minimal))
+    spare = limit - len(head) - len(tail) - len(note) - sum(map(len, minimal))
     out = []
-    for section, smallest in zip(sections, minimal, strict=True):
-        budget += len(smallest)
-        chosen = _largest_fitting(section, budget)
+    for index, (section, smallest) in enumerate(zip(sections, minimal, strict=True)):
+        share = max(0, spare) // (len(sections) - index)
+        chosen = _largest_fitting(section, len(smallest) + share)
         out.append(chosen)
-        budget -= len(chosen)
+        spare -= len(chosen) - len(smallest)
     return head + "".join(out) + note + tail
 
 
