@@ -117,13 +117,16 @@ def _expressed_exactly(rules: list[dict[str, Any]],
                        normalised: dict[str, Any]) -> list[dict[str, Any]] | None:
     from pydantic import ValidationError
 
-    from ecrrep.spec import RepositorySpec
+    from ecrrep.spec import RepositorySpec, spec_problems
 
     shortened = _with_default_descriptions_dropped(rules)
-    try:
-        repository = RepositorySpec(name="check", lifecycle=shortened)
-    except ValidationError:
+    entry = {"name": "check", "lifecycle": shortened}
+    if any(p.severity == "error" for p in spec_problems({"repositories": [entry]})):
         return None  # e.g. an `any` rule that is not the last one
+    try:
+        repository = RepositorySpec(**entry)
+    except ValidationError:
+        return None
     if documents_differ(lifecycle_policy_document(repository), normalised):
         return None
     return shortened
