@@ -325,6 +325,9 @@ def validate_replication(app: App, as_json: bool, output_format: str, wait_secon
         render = validation_markdown if output_format == "markdown" else validation_junit
         click.echo(render(report), nl=False)
     else:
+        from ecrrep.render_lag import replication_bars
+
+        app.console().print(replication_bars(report))
         render_validation(app.console(), report)
     if not report.healthy:
         sys.exit(EXIT_CHANGES)

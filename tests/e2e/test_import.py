@@ -11,7 +11,7 @@ import json
 
 import yaml
 
-from tests.conftest import ACCOUNT_ID
+from tests.conftest import ACCOUNT_ID, EXAMPLE_SPEC
 from tests.e2e.helpers import apply_ok
 
 PREFIX = "my-company-apps"
@@ -56,6 +56,15 @@ def test_example_round_trip(cli, aws, write_spec):
     apply_ok(cli)
     text, spec = import_spec(cli)
     assert spec["project"] == "container-registry-replication"
+    # Without -o the same spec goes to standard output, and nothing else does.
+    to_stdout = cli("import", "--prefix", PREFIX, "--source-region", "us-east-1")
+    assert (to_stdout.returncode, to_stdout.stdout) == (0, text)
+    # An applied spec comes back as itself: nothing to say, the same settings.
+    assert "cannot express" not in text
+    example = yaml.safe_load(EXAMPLE_SPEC.read_text())
+    assert spec["repositories"] == [
+        {"scan_on_push": True, "encryption": "AES256", **r} for r in example["repositories"]]
+    assert (spec["cleanup"], spec["monitoring"]) == (example["cleanup"], example["monitoring"])
     assert changes_other_than_ownership(plan_doc(cli, "-c", "B.yaml", "--adopt")) == []
     apply_ok(cli, "-c", "B.yaml")
     assert cli("plan", "-c", "B.yaml", "--detailed-exitcode").returncode == 0
