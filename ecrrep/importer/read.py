@@ -42,6 +42,9 @@ def import_registry(ctx: AwsContext, prefix: str, source_region: str,
     from ecrrep.resources.ecr_listing import repositories_under_prefix
 
     account_id = ctx.account_id(source_region)
+    # DescribeRegistry: the registry's replication rules (errors: ServerException,
+    # InvalidParameterException, ValidationException, all failures here).
+    # https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeRegistry.html
     with aws_action(f"registry ({source_region})", "DescribeRegistry"):
         registry = ctx.client("ecr", source_region).describe_registry()
     rules = registry.get("replicationConfiguration", {}).get("rules", [])
