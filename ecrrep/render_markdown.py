@@ -147,15 +147,16 @@ def plan_sections(plan: Plan, titles: dict[str, str]) -> list[Section]:
 def _counts(changes: list[Change]) -> dict[str, int]:
     counts = {"add": 0, "change": 0, "destroy": 0, "resolve": 0}
     for c in changes:
-        key = "resolve" if c.blocked else {"create": "add", "update": "change",
-                                           "delete": "destroy"}.get(c.action)
+        # Any other action (a future `replace`, `adopt`…) counts as a change.
+        key = "resolve" if c.blocked else {"create": "add", "delete": "destroy",
+                                           "no-op": None}.get(c.action, "change")
         if key:
             counts[key] += 1
     return counts
 
 
 def _plan_row(change: Change) -> str:
-    word = "**blocked**" if change.blocked else ACTION_WORD[change.action]
+    word = "**blocked**" if change.blocked else ACTION_WORD.get(change.action, change.action)
     details: list[str] = []
     if change.action == "update":
         details.append("changes " + ", ".join(f.field for f in change.fields))
@@ -166,7 +167,7 @@ def _plan_row(change: Change) -> str:
     details += change.notes
     if change.blocked:
         details.append(change.blocked)
-    return (f"| {ACTION_SYMBOL[change.action]} | {code(change.address)} | {word} | "
+    return (f"| {ACTION_SYMBOL.get(change.action, '~')} | {code(change.address)} | {word} | "
             f"{cell(chr(10).join(details))} |")
 
 

@@ -267,7 +267,10 @@ def residual_notes(plan: Plan, shown: int = 4) -> list[Note]:
 
 
 def taking_ownership_only(change: Any) -> bool:
-    """An update that only puts ecrrep's tags on a resource that lacked the ownership tag."""
+    """An update that only puts ecrrep's tags on a resource that lacked the ownership tag (or
+    an action that names adoption itself)."""
+    if "adopt" in change.action:
+        return True
     if change.action != "update" or [f.field for f in change.fields] != ["tags"]:
         return False
     before = (change.before or {}).get("tags") or {}

@@ -17,7 +17,13 @@ from ecrrep import naming
 from ecrrep.aws import aws_action
 from ecrrep.importer import replication
 from ecrrep.importer.assemble import Note, Registry, residual_notes, spec_dict
-from ecrrep.spec_rules import REPOSITORY_NAME_PATTERN, matches, project_problem
+from ecrrep.spec_rules import (
+    REPOSITORY_NAME_PATTERN,
+    matches,
+    project_problem,
+    region_problem,
+    repository_prefix_problem,
+)
 
 if TYPE_CHECKING:
     from ecrrep.aws import AwsContext
@@ -41,6 +47,10 @@ def import_registry(ctx: AwsContext, prefix: str, source_region: str,
     from ecrrep.resources import all_kinds
     from ecrrep.resources.ecr_listing import repositories_under_prefix
 
+    for option, problem in (("--prefix", repository_prefix_problem(prefix)),
+                            ("--source-region", region_problem(source_region))):
+        if problem is not None:
+            raise ImportError_(f"{option}: {problem}; nothing was read")
     account_id = ctx.account_id(source_region)
     # DescribeRegistry: the registry's replication rules (errors: ServerException,
     # InvalidParameterException, ValidationException, all failures here).

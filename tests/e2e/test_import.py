@@ -38,7 +38,7 @@ def changes_other_than_ownership(doc: dict) -> list[str]:
     other = []
     for change in doc["resource_changes"]:
         actions, body = change["change"]["actions"], change["change"]
-        if actions == ["no-op"] and not change.get("blocked"):
+        if actions == ["no-op"] and not change.get("blocked") or "adopt" in actions[0]:
             continue
         if change["type"] == "ecr_replication_rule" and actions == ["update"] and (
                 body["before"]["destinations"] == body["after"]["destinations"]):
@@ -199,6 +199,19 @@ def test_import_without_replication_says_why_and_writes_nothing(cli, aws):
         f"Error: no replication rule in us-east-1 replicates repositories under {PREFIX}/ to "
         "another region of this account; a spec needs at least one destination region")
     assert not (cli.workdir / "B.yaml").exists()
+    arn = aws.client("ecr").describe_repositories()["repositories"][0]["repositoryArn"]
+    assert aws.client("ecr").list_tags_for_resource(resourceArn=arn)["tags"] == []
+
+
+def test_import_refuses_bad_arguments_before_reading(cli, aws):
+    result = cli("import", "--prefix", "My_Apps", "--source-region", "us-east-1")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.strip() == (
+        "Error: --prefix: must be lowercase letters and digits, separated by single '.', '_', "
+        "'-' or '/' (got 'My_Apps'); nothing was read")
+    result = cli("import", "--prefix", PREFIX, "--source-region", "us-east-9")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: --source-region: unknown AWS region 'us-east-9'")
 
 
 # -- a registry shaped as the Terraform recipe builds it -------------------------------------
