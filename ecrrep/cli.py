@@ -693,7 +693,6 @@ def complete_output_names(ctx: click.Context, incomplete: str) -> list[str]:
                    "made from the prefix.")
 @click.option("-o", "--output", "output_file", type=click.Path(dir_okay=False, writable=True),
               help="Write the spec to FILE instead of standard output.")
-@global_options
 @click.pass_obj
 def import_command(app: App, prefix: str, source_region: str, project: str | None,
                    output_file: str | None) -> None:
