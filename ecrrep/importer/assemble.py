@@ -42,6 +42,10 @@ class Registry:
     resources: list[Resource]
     notes: list[Note] = field(default_factory=list)
 
+    @property
+    def regions(self) -> list[str]:
+        return [self.source_region, *self.destination_regions]
+
     def find(self, type_: str, name: str, region: str | None = None) -> Resource | None:
         region = region or self.source_region
         for resource in self.resources:
@@ -170,18 +174,51 @@ def repository_entry(registry: Registry, name: str, roles: Roles) -> tuple[dict[
     entry["tag_mutability"] = mutability
     entry["scan_on_push"] = bool(attrs.get("scan_on_push", False))
     entry["encryption"] = attrs.get("encryption", "AES256")
-    if entry["encryption"] == "KMS" and attrs.get("kms_key"):
-        entry["kms_key"] = attrs["kms_key"]
+    if entry["encryption"] == "KMS":
+        keys = {region: found.attrs.get("kms_key") for region in registry.regions
+                if (found := registry.find("ecr_repository", full, region)) is not None}
+        if any(keys.values()):
+            entry["kms_key"] = kms_key_value(keys)
     policy = registry.find("ecr_repository_policy", full)
     access, note = import_access(policy.attrs["policy"] if policy else None,
                                  registry.account_id, roles)
     entry.update(access)
     notes += [note] if note else []
+    notes += public_access_allowed(entry)
     lifecycle = registry.find("ecr_lifecycle_policy", full)
     imported = import_lifecycle(lifecycle.attrs["policy"] if lifecycle else None)
     entry.update(imported.spec_values())
     notes += imported.notes
     return entry, notes
+
+
+def public_access_allowed(entry: dict[str, Any]) -> list[str]:
+    """Set `allow_public` (where the spec has it) on a custom policy the spec refuses without
+    it — one that lets anyone push, delete or change the policy — and say so loudly: the
+    import keeps what exists, the reader decides."""
+    from pydantic import ValidationError
+
+    from ecrrep.spec import RepositorySpec
+
+    if entry.get("access") != "custom" or "allow_public" not in RepositorySpec.model_fields:
+        return []
+    try:
+        RepositorySpec.model_validate(entry)
+        return []
+    except ValidationError:
+        entry["allow_public"] = True
+    return ["the repository policy lets anyone (Principal '*') do more than pull: kept as it is "
+            "with allow_public: true — review it"]
+
+
+def kms_key_value(keys: dict[str, str | None]) -> str | dict[str, str]:
+    """One key ARN when every region uses the same, else the key of each region: KMS keys
+    are regional, so a replica is encrypted with a key of its own region
+    (https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html)."""
+    found = {region: key for region, key in keys.items() if key}
+    if len(set(found.values())) == 1:
+        return next(iter(found.values()))
+    return found
 
 
 def monitoring_section(registry: Registry) -> dict[str, Any]:

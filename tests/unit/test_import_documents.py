@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ecrrep import documents
-from ecrrep.importer.assemble import common_tags, trusted_roles
+from ecrrep.importer.assemble import common_tags, kms_key_value, trusted_roles
 from ecrrep.importer.lifecycle import import_lifecycle
 from ecrrep.importer.policies import Roles, import_access, roles_in_policies
 from ecrrep.importer.read import project_from_prefix, spec_names
@@ -106,3 +106,30 @@ def test_names_projects_tags_and_trust():
     trust = {"Statement": [{"Principal": {"Service": "ec2.amazonaws.com"}},
                            {"Principal": {"AWS": [CI, f"arn:aws:iam::{ACCOUNT}:root"]}}]}
     assert trusted_roles(trust) == [CI]
+
+
+def test_kms_keys_one_for_all_regions_or_one_per_region():
+    key = "arn:aws:kms:{}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    assert kms_key_value({"us-east-1": key.format("x"), "us-west-2": key.format("x")}) == \
+        key.format("x")
+    assert kms_key_value({"us-east-1": key.format("us-east-1"), "us-west-2": None,
+                          "eu-west-1": key.format("eu-west-1")}) == {
+        "us-east-1": key.format("us-east-1"), "eu-west-1": key.format("eu-west-1")}
+
+
+def test_a_policy_open_to_anyone_is_kept_with_allow_public_and_said():
+    import pytest
+
+    from ecrrep.importer.assemble import public_access_allowed
+
+    if "allow_public" not in RepositorySpec.model_fields:
+        pytest.skip("this build's spec has no allow_public")
+    public = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Anyone", "Effect": "Allow", "Principal": "*", "Action": ["ecr:PutImage"]}]}
+    entry = {"name": "x", "access": "custom", "policy": public}
+    notes = public_access_allowed(entry)
+    assert entry["allow_public"] is True and "Principal '*'" in notes[0]
+    RepositorySpec.model_validate(entry)
+    private = {"name": "y", "access": "custom", "policy": documents.normalise_policy({
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": CI}, "Action": "ecr:*"}]})}
+    assert public_access_allowed(private) == [] and "allow_public" not in private
