@@ -196,19 +196,29 @@ def public_access_allowed(entry: dict[str, Any]) -> list[str]:
     """Set `allow_public` (where the spec has it) on a custom policy the spec refuses without
     it — one that lets anyone push, delete or change the policy — and say so loudly: the
     import keeps what exists, the reader decides."""
-    from pydantic import ValidationError
-
     from ecrrep.spec import RepositorySpec
 
     if entry.get("access") != "custom" or "allow_public" not in RepositorySpec.model_fields:
         return []
-    try:
-        RepositorySpec.model_validate(entry)
+    if _entry_is_valid(entry):
         return []
-    except ValidationError:
-        entry["allow_public"] = True
+    if not _entry_is_valid({**entry, "allow_public": True}):
+        return []  # refused for another reason: the spec's validation will say which
+    entry["allow_public"] = True
     return ["the repository policy lets anyone (Principal '*') do more than pull: kept as it is "
             "with allow_public: true — review it"]
+
+
+def _entry_is_valid(entry: dict[str, Any]) -> bool:
+    from pydantic import ValidationError
+
+    from ecrrep.spec import RepositorySpec, spec_problems
+
+    try:
+        RepositorySpec.model_validate(entry)
+    except ValidationError:
+        return False
+    return not any(p.severity == "error" for p in spec_problems({"repositories": [entry]}))
 
 
 def kms_key_value(keys: dict[str, str | None]) -> str | dict[str, str]:

@@ -130,4 +130,7 @@ def validated(spec: dict[str, Any]) -> Any:
     try:
         return Spec.model_validate(spec)
     except ValidationError as exc:
-        raise ImportError_(f"the spec made from this registry is not valid: {exc}") from exc
+        problems = "; ".join(f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+                             for error in exc.errors())
+        raise ImportError_(f"the spec made from this registry would not be valid: {problems}"
+                           ) from exc
