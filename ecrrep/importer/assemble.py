@@ -41,17 +41,16 @@ class Registry:
     names: list[str]
     resources: list[Resource]
     notes: list[Note] = field(default_factory=list)
+    _index: dict[tuple[str, str, str], Resource] | None = field(default=None, repr=False)
 
     @property
     def regions(self) -> list[str]:
         return [self.source_region, *self.destination_regions]
 
     def find(self, type_: str, name: str, region: str | None = None) -> Resource | None:
-        region = region or self.source_region
-        for resource in self.resources:
-            if (resource.type, resource.region, resource.name) == (type_, region, name):
-                return resource
-        return None
+        if self._index is None:  # built once: a registry of 1,000 repositories asks often
+            self._index = {(r.type, r.region, r.name): r for r in self.resources}
+        return self._index.get((type_, region or self.source_region, name))
 
 
 def spec_dict(registry: Registry) -> tuple[dict[str, Any], list[Note]]:

@@ -30,7 +30,8 @@ def header(command: str, notes: list[Note]) -> list[str]:
              "# it should change nothing but what is listed below."]
     general = [n.message for n in notes if n.where == ""]
     if general:
-        lines += ["#", "# What this spec cannot express: `ecrrep plan --adopt` with it still does"]
+        lines += ["#",
+                  "# What this spec cannot express — `ecrrep plan --adopt` with it will still:"]
         lines += [line for m in general for line in _comment(m, bullet="- ")]
     lines.append("")
     return lines
