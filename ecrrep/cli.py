@@ -204,6 +204,9 @@ force_option = click.option(
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON document.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json", "markdown"]),
+              default="table", show_default=True,
+              help="markdown: for a pull-request comment (--json is --format json).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, writable=True),
               help="Save the plan, for `ecrrep apply FILE`.")
 @click.option("--detailed-exitcode", is_flag=True,
@@ -212,8 +215,8 @@ force_option = click.option(
 @force_option
 @global_options
 @click.pass_obj
-def plan(app: App, as_json: bool, out_file: str | None, detailed_exitcode: bool, adopt: bool,
-         force_delete_images: bool) -> None:
+def plan(app: App, as_json: bool, output_format: str, out_file: str | None,
+         detailed_exitcode: bool, adopt: bool, force_delete_images: bool) -> None:
     """Show how the account differs from the spec. Changes nothing."""
     from ecrrep.engine import plan_for
     from ecrrep.plan import planfile_document
@@ -222,8 +225,12 @@ def plan(app: App, as_json: bool, out_file: str | None, detailed_exitcode: bool,
     loaded = load_spec_or_exit(app)
     options = diff_options(loaded, adopt, force_delete_images)
     the_plan = run_aws(app, lambda aws: plan_for(aws, loaded.spec, options))
-    if as_json:
+    if as_json or output_format == "json":
         emit_json(the_plan.to_json())
+    elif output_format == "markdown":
+        from ecrrep.render_markdown import plan_markdown
+
+        click.echo(plan_markdown(the_plan, kind_titles()), nl=False)
     else:
         render_plan(app.console(), the_plan, kind_titles(), verbose=app.verbose > 0)
     if out_file:
@@ -285,6 +292,9 @@ def destroy(app: App, auto_approve: bool, as_json: bool, force_delete_images: bo
 
 @cli.command("validate-replication")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
+@click.option("--format", "output_format", default="table", show_default=True,
+              type=click.Choice(["table", "json", "markdown", "junit"]),
+              help="markdown: for a pull-request comment; junit: a test report for CI.")
 @click.option("--wait", "wait_seconds", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
               help="Check again until every image has arrived everywhere, for at most SECONDS.")
 @click.option("--grace", "grace_minutes", type=click.FloatRange(min=0), default=30,
@@ -294,8 +304,8 @@ def destroy(app: App, auto_approve: bool, as_json: bool, force_delete_images: bo
               help="Publish ReplicationFailureRate per destination region (namespace ECRRep).")
 @global_options
 @click.pass_obj
-def validate_replication(app: App, as_json: bool, wait_seconds: float, grace_minutes: float,
-                         publish_metrics: bool) -> None:
+def validate_replication(app: App, as_json: bool, output_format: str, wait_seconds: float,
+                         grace_minutes: float, publish_metrics: bool) -> None:
     """Check that every destination region holds the source's images and settings.
 
     Exit 0 when healthy (images still in flight alone are healthy), 2 on gaps or settings
@@ -306,9 +316,18 @@ def validate_replication(app: App, as_json: bool, wait_seconds: float, grace_min
     loaded = load_spec_or_exit(app)
     report = run_aws(app, lambda aws: validate_and_publish(
         app, aws, loaded.spec, grace_minutes, wait_seconds, publish_metrics))
-    if as_json:
+    if as_json or output_format == "json":
         emit_json(report.to_json())
+    elif output_format in ("markdown", "junit"):
+        from ecrrep.render_junit import validation_junit
+        from ecrrep.render_markdown import validation_markdown
+
+        render = validation_markdown if output_format == "markdown" else validation_junit
+        click.echo(render(report), nl=False)
     else:
+        from ecrrep.render_lag import replication_bars
+
+        app.console().print(replication_bars(report))
         render_validation(app.console(), report)
     if not report.healthy:
         sys.exit(EXIT_CHANGES)
@@ -427,7 +446,13 @@ def run_changes(app: App, aws: Any, the_plan: Any, force_delete_images: bool) ->
     import signal
     import threading
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from ecrrep.engine import apply_plan
     from ecrrep.resources.base import ApplyOptions
@@ -446,7 +471,7 @@ def run_changes(app: App, aws: Any, the_plan: Any, force_delete_images: bool) ->
     previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      console=err, transient=True) as progress:
+                      TimeRemainingColumn(), console=err, transient=True) as progress:
             task = progress.add_task("Applying", total=len(the_plan.actionable))
 
             def on_event(event: Any) -> None:
@@ -604,7 +629,8 @@ def owned_only(app: App, aws: Any, spec: Any, config: Any) -> Any:
 
 
 @cli.command()
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=lambda ctx, param, incomplete:
+                complete_output_names(ctx, incomplete))
 @click.option("--json", "as_json", is_flag=True,
               help="Print one flat JSON object {name: value} (or NAME's value as JSON).")
 @global_options
@@ -642,6 +668,61 @@ def output(app: App, name: str | None, as_json: bool) -> None:
         emit_json(values[name])
     else:
         click.echo(raw_value(values[name]), nl=False)
+
+
+def complete_output_names(ctx: click.Context, incomplete: str) -> list[str]:
+    """Output names of the spec (`-c`, ECRREP_CONFIG or the default file) for shell completion:
+    `<repo>_repository_uri` and the rest. Silent on any problem: completion must not fail."""
+    from ecrrep.completion import output_name_candidates
+
+    root = ctx.find_root()
+    return output_name_candidates(root.params.get("config") or os.environ.get("ECRREP_CONFIG"),
+                                  DEFAULT_CONFIG_FILES, incomplete)
+
+
+# -- import ----------------------------------------------------------------------------------
+
+
+@cli.command("import")
+@click.option("--prefix", required=True, metavar="PREFIX",
+              help="The repositories to import: those named PREFIX/<name>.")
+@click.option("--source-region", required=True, metavar="REGION",
+              help="Where images are pushed; the replication rules are read there.")
+@click.option("--project", metavar="NAME",
+              help="The spec's project. Default: the repositories' ecrrep:project tag, else "
+                   "made from the prefix.")
+@click.option("-o", "--output", "output_file", type=click.Path(dir_okay=False, writable=True),
+              help="Write the spec to FILE instead of standard output.")
+@click.pass_obj
+def import_command(app: App, prefix: str, source_region: str, project: str | None,
+                   output_file: str | None) -> None:
+    """Read an existing registry and write a spec for it.
+
+    Repositories with their settings, lifecycle policies as rules where they can be (else as
+    lifecycle_policy), repository policies as restricted / open when they are exactly those
+    presets (else custom), the replication rule's destinations, and ecrrep's roles, topic,
+    alarms and function when they exist under the project's names. What the spec cannot
+    express is said in comments. Check the result with `ecrrep plan -c FILE --adopt`.
+    """
+    from ecrrep.importer import ImportError_, import_registry, spec_yaml
+
+    def read(aws: Any) -> Any:
+        try:
+            return import_registry(aws, prefix, source_region, project)
+        except ImportError_ as exc:
+            fail(str(exc))
+
+    imported = run_aws(app, read)
+    command = f"ecrrep import --prefix {prefix} --source-region {source_region}"
+    text = spec_yaml(imported.spec, imported.notes, command)
+    if output_file:
+        Path(output_file).write_text(text)
+        app.console(stderr=True).print(
+            f"Wrote {output_file}: {len(imported.spec['repositories'])} repositories, "
+            f"{len(imported.notes)} note(s). Check it with `ecrrep plan -c {output_file} "
+            "--adopt`.", markup=False)
+    else:
+        click.echo(text, nl=False)
 
 
 def main() -> None:

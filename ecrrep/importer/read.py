@@ -1,0 +1,136 @@
+"""The one part of `ecrrep import` that talks to AWS.
+
+It lists the repositories under the prefix and the registry's replication rules, makes a
+provisional spec naming everything found, and lets every resource kind `read` what exists under
+that spec's names, exactly as `plan` reads. `assemble` then decides the spec, and the plan from
+that spec to the account (with --adopt) says what the spec could not express.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+from ecrrep import naming
+from ecrrep.aws import aws_action
+from ecrrep.importer import replication
+from ecrrep.importer.assemble import Note, Registry, residual_notes, spec_dict
+from ecrrep.spec_rules import (
+    REPOSITORY_NAME_PATTERN,
+    matches,
+    project_problem,
+    region_problem,
+    repository_prefix_problem,
+)
+
+if TYPE_CHECKING:
+    from ecrrep.aws import AwsContext
+
+
+class ImportError_(Exception):  # noqa: N801 - `ImportError` is Python's own
+    """The registry cannot be imported as asked; the message says why, in one line."""
+
+
+@dataclass
+class Imported:
+    spec: dict[str, Any]
+    notes: list[Note]
+
+
+def import_registry(ctx: AwsContext, prefix: str, source_region: str,
+                    project: str | None = None) -> Imported:
+    """Read the registry under `prefix` and return the spec for it, with its notes."""
+    from ecrrep.diff import DiffOptions
+    from ecrrep.engine import make_plan, read_state
+    from ecrrep.resources import all_kinds
+    from ecrrep.resources.ecr_listing import repositories_under_prefix
+
+    for option, problem in (("--prefix", repository_prefix_problem(prefix)),
+                            ("--source-region", region_problem(source_region))):
+        if problem is not None:
+            raise ImportError_(f"{option}: {problem}; nothing was read")
+    account_id = ctx.account_id(source_region)
+    # DescribeRegistry: the registry's replication rules (errors: ServerException,
+    # InvalidParameterException, ValidationException, all failures here).
+    # https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeRegistry.html
+    with aws_action(f"registry ({source_region})", "DescribeRegistry"):
+        registry = ctx.client("ecr", source_region).describe_registry()
+    rules = registry.get("replicationConfiguration", {}).get("rules", [])
+    regions, notes = replication.destinations(rules, prefix, account_id, source_region)
+    if not regions:
+        raise ImportError_(f"no replication rule in {source_region} replicates repositories "
+                           f"under {prefix}/ to another region of this account; a spec needs "
+                           "at least one destination region")
+    records = repositories_under_prefix(ctx, SimpleNamespace(repository_prefix=prefix),
+                                        source_region)
+    names, skipped = spec_names(prefix, sorted(records))
+    notes += [Note("repositories", f"{name} is not a name the spec can hold (one level under "
+                   "the prefix, lowercase letters, digits and . _ -): left out, and left alone")
+              for name in skipped]
+    if not names:
+        raise ImportError_(f"no repository under {prefix}/ in {source_region}")
+    project = project or owning_project([r.tags for r in records.values()], prefix)
+    provisional = provisional_spec(project, source_region, regions, prefix, names)
+    kinds = all_kinds()
+    target, current = read_state(ctx, provisional, kinds)
+    found = Registry(account_id, project, source_region, regions, prefix, names, current, notes)
+    spec, notes = spec_dict(found)
+    final = validated(spec)
+    plan = make_plan(final, target, current, DiffOptions(project, adopt=True), kinds)
+    return Imported(spec, notes + residual_notes(plan))
+
+
+def spec_names(prefix: str, repositories: list[str]) -> tuple[list[str], list[str]]:
+    """The names under the prefix a spec can hold, and the repositories it cannot."""
+    names, skipped = [], []
+    for full in repositories:
+        name = full[len(prefix) + 1:]
+        (names if matches(REPOSITORY_NAME_PATTERN, name) else skipped).append(
+            name if matches(REPOSITORY_NAME_PATTERN, name) else full)
+    return names, skipped
+
+
+def owning_project(tag_sets: list[dict[str, str]], prefix: str) -> str:
+    """The project named by the repositories' ownership tags, else one made from the prefix."""
+    owners = Counter(tags[naming.OWNERSHIP_TAG] for tags in tag_sets
+                     if naming.OWNERSHIP_TAG in tags)
+    for owner, _ in owners.most_common():
+        if project_problem(owner) is None:
+            return owner
+    return project_from_prefix(prefix)
+
+
+def project_from_prefix(prefix: str) -> str:
+    """A valid project name (3..32 of a-z 0-9 -) made from the repository prefix."""
+    cleaned = "".join(c if c.isascii() and (c.isalnum()) else "-" for c in prefix.lower())
+    cleaned = "-".join(part for part in cleaned.split("-") if part)[:32].strip("-")
+    return cleaned if len(cleaned) >= 3 else f"{cleaned}-ecr".strip("-")
+
+
+def provisional_spec(project: str, source_region: str, regions: list[str], prefix: str,
+                     names: list[str]) -> Any:
+    """A spec naming everything that may exist, so that every kind reads it."""
+    from ecrrep.spec import Spec
+
+    return Spec.model_validate({
+        "project": project, "source_region": source_region, "destination_regions": regions,
+        "repository_prefix": prefix, "repositories": [{"name": n} for n in names],
+        "notifications": {"enabled": True}, "cleanup": {"enabled": True},
+        "monitoring": {"enabled": True},
+    })
+
+
+def validated(spec: dict[str, Any]) -> Any:
+    from pydantic import ValidationError
+
+    from ecrrep.spec import Spec
+
+    try:
+        return Spec.model_validate(spec)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+                             for error in exc.errors())
+        raise ImportError_(f"the spec made from this registry would not be valid: {problems}"
+                           ) from exc
