@@ -16,7 +16,14 @@ from ecrrep.sandbox import settings
 
 # One module per behaviour, each with install(). Order matters only where one behaviour wraps
 # a method another also wraps; the later one wraps the earlier.
-BEHAVIOURS: tuple[str, ...] = ()
+BEHAVIOURS: tuple[str, ...] = (
+    "replication_rules",
+    "creation_templates",
+    "replication",
+    "replication_status",
+    "replication_events",
+    "event_targets_sns",
+)
 
 _installed = False
 _lock = threading.Lock()
