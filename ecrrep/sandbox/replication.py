@@ -74,7 +74,7 @@ _pending: list[Replication] = []
 # (account, source region, repository, digest) → (destination region, account) → outcome
 _outcomes: dict[tuple[str, str, str, str], dict[tuple[str, str], Outcome]] = {}
 _rng = random.Random()
-_rng_seed: int | None = None
+_rng_settings: settings.SandboxSettings | None = None
 # Called with each finished replication and its outcome (the event behaviour listens).
 _listeners: list[Callable[[Replication, Outcome], None]] = []
 
@@ -100,14 +100,17 @@ def rule_destinations(config: dict[str, Any], repository: str) -> list[tuple[str
     return found
 
 
-def _draw_failure(rate: float, seed: int | None) -> bool:
-    global _rng, _rng_seed
+def _draw_failure(current: settings.SandboxSettings) -> bool:
+    """Whether this replication fails. The draws restart from `seed` whenever the settings
+    change, so a run configured with a seed repeats its failures."""
+    global _rng, _rng_settings
+    rate = current.replication_failure_rate
     if rate <= 0:
         return False
     if rate >= 1:
         return True
-    if seed != _rng_seed:
-        _rng, _rng_seed = random.Random(seed), seed
+    if current is not _rng_settings:
+        _rng, _rng_settings = random.Random(current.seed), current
     return _rng.random() < rate
 
 
@@ -124,7 +127,7 @@ def schedule(backend: Any, repository: str, image: Any, tag: str | None) -> None
                 backend.account_id, backend.region_name, repository,
                 image.get_image_digest(), image.image_manifest, image.image_manifest_media_type,
                 tag, region, account, now + current.replication_delay_seconds,
-                _draw_failure(current.replication_failure_rate, current.seed))
+                _draw_failure(current))
             _pending.append(replication)
             _outcomes.setdefault(replication.image_key, {})[replication.destination] = (
                 Outcome(IN_PROGRESS))
@@ -192,11 +195,11 @@ def _put_image_without_replication(*args: Any) -> Any:
 
 
 def reset() -> None:
-    global _rng_seed
+    global _rng_settings
     with _lock:
         _pending.clear()
         _outcomes.clear()
-        _rng_seed = None
+        _rng_settings = None
 
 
 def install() -> None:
