@@ -22,7 +22,7 @@ BEHAVIOURS: tuple[str, ...] = (
     "replication",
     "replication_status",
     "replication_events",
-    "event_targets_sns",
+    "event_targets",
 )
 
 _installed = False
