@@ -86,3 +86,27 @@ def test_a_failure_forwarded_to_the_source_bus_reaches_the_source_topic(sandbox)
     [event] = received_events(sandbox, SOURCE, queue)
     assert event["detail"]["result"] == "FAILED"
     assert event["detail"]["source-region"] == SOURCE
+
+
+def test_a_scheduled_rule_with_a_lambda_target_does_not_stop_delivery(sandbox):
+    """moto matches every event against a scheduled rule and cannot deliver to Lambda; AWS
+    matches no event against a schedule, so the failure rule still delivers."""
+    events = sandbox.client("events", DESTINATION)
+    events.put_rule(Name="nightly", ScheduleExpression="cron(0 2 * * ? *)")
+    events.put_targets(Rule="nightly", Targets=[{
+        "Id": "fn", "Arn": f"arn:aws:lambda:{DESTINATION}:{ACCOUNT_ID}:function:cleanup"}])
+    topic, queue = topic_with_queue(sandbox, DESTINATION)
+    rule_to(sandbox, DESTINATION, {"Id": "topic", "Arn": topic})
+    push_replicated(sandbox, failure_rate=1.0)
+    sandbox.advance(DELAY)
+    assert [e["detail"]["result"] for e in received_events(sandbox, DESTINATION, queue)] == [
+        "FAILED"]
+
+
+def test_a_disabled_rule_delivers_nothing(sandbox):
+    topic, queue = topic_with_queue(sandbox, DESTINATION)
+    rule_to(sandbox, DESTINATION, {"Id": "topic", "Arn": topic})
+    sandbox.client("events", DESTINATION).disable_rule(Name="replication-failed")
+    push_replicated(sandbox, failure_rate=1.0)
+    sandbox.advance(DELAY)
+    assert received_events(sandbox, DESTINATION, queue) == []
