@@ -121,3 +121,11 @@ def test_an_invalid_prefix_is_refused_and_nothing_is_created(sandbox):
     assert refused.value.response["Error"]["Message"].startswith(
         "Invalid parameter at 'prefix' failed to satisfy constraint")
     assert ecr.describe_repository_creation_templates()["repositoryCreationTemplates"] == []
+
+
+def test_a_templates_kms_encryption_is_applied(sandbox):
+    key = "arn:aws:kms:us-west-2:123456789012:key/11111111-2222-3333-4444-555555555555"
+    sandbox.client("ecr", DESTINATION).create_repository_creation_template(**template(
+        "apps", encryptionConfiguration={"encryptionType": "KMS", "kmsKey": key}))
+    created = replicate_into(sandbox, "apps/web")
+    assert created["encryptionConfiguration"] == {"encryptionType": "KMS", "kmsKey": key}
