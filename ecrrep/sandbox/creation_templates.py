@@ -13,6 +13,7 @@ Templates are kept per registry and region on moto's ECR backend, so moto's rese
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -73,7 +74,9 @@ def create_repository_for(backend: Any, name: str, applied_for: str) -> Any:
 # -- the API -----------------------------------------------------------------------------
 
 
+@functools.cache
 def _errors() -> tuple[type, type, type]:
+    """InvalidParameterException, TemplateAlreadyExistsException, TemplateNotFoundException."""
     from moto.core.exceptions import ServiceException
     from moto.ecr.exceptions import InvalidParameterException
 
@@ -86,11 +89,11 @@ def _errors() -> tuple[type, type, type]:
     return InvalidParameterException, TemplateAlreadyExistsException, TemplateNotFoundException
 
 
-def _checked_prefix(response: Any, invalid: type) -> str:
+def _checked_prefix(response: Any) -> str:
     prefix = response._get_param("prefix") or ""
     if not PREFIX_PATTERN.match(prefix):
-        raise invalid(f"Invalid parameter at 'prefix' failed to satisfy constraint: 'must "
-                      f"satisfy regular expression '{PREFIX_PATTERN.pattern}''")
+        raise _errors()[0](f"Invalid parameter at 'prefix' failed to satisfy constraint: "
+                           f"'must satisfy regular expression '{PREFIX_PATTERN.pattern}''")
     return prefix
 
 
@@ -101,58 +104,63 @@ def _answer(response: Any, template: dict[str, Any]) -> Any:
                          "repositoryCreationTemplate": template})
 
 
+def _fields_given(response: Any) -> dict[str, Any]:
+    given = {f: response._get_param(f) for f in TEMPLATE_FIELDS}
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def _existing(response: Any) -> tuple[str, dict[str, dict[str, Any]]]:
+    prefix = _checked_prefix(response)
+    templates = templates_of(response.ecr_backend)
+    if prefix not in templates:
+        raise _errors()[2](f"The repository creation template with prefix '{prefix}' does not "
+                           f"exist in the registry with id '{response.current_account}'")
+    return prefix, templates
+
+
+def create_repository_creation_template(self: Any) -> Any:
+    prefix = _checked_prefix(self)
+    templates = templates_of(self.ecr_backend)
+    if prefix in templates:
+        raise _errors()[1](f"The repository creation template with prefix '{prefix}' already "
+                           f"exists in the registry with id '{self.current_account}'")
+    now = datetime.now(UTC)
+    # ECR's defaults for what the request leaves out.
+    template = {"prefix": prefix, "imageTagMutability": "MUTABLE",
+                "encryptionConfiguration": {"encryptionType": "AES256"},
+                **_fields_given(self), "createdAt": now, "updatedAt": now}
+    templates[prefix] = template
+    return _answer(self, template)
+
+
+def update_repository_creation_template(self: Any) -> Any:
+    prefix, templates = _existing(self)
+    templates[prefix] = {**templates[prefix], **_fields_given(self),
+                         "updatedAt": datetime.now(UTC)}
+    return _answer(self, templates[prefix])
+
+
+def delete_repository_creation_template(self: Any) -> Any:
+    prefix, templates = _existing(self)
+    return _answer(self, templates.pop(prefix))
+
+
+def describe_repository_creation_templates(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    wanted = self._get_param("prefixes") or []
+    templates = templates_of(self.ecr_backend)
+    found = [t for p, t in sorted(templates.items()) if not wanted or p in wanted]
+    return ActionResult({"registryId": self.current_account,
+                         "repositoryCreationTemplates": found})
+
+
+API = (create_repository_creation_template, update_repository_creation_template,
+       delete_repository_creation_template, describe_repository_creation_templates)
+
+
 def install() -> None:
     from moto.ecr.responses import ECRResponse
 
-    if hasattr(ECRResponse, "create_repository_creation_template"):
-        return
-    invalid, exists, missing = _errors()
-
-    def fields_given(response: Any) -> dict[str, Any]:
-        given = {f: response._get_param(f) for f in TEMPLATE_FIELDS}
-        return {k: v for k, v in given.items() if v is not None}
-
-    def create(self: ECRResponse) -> Any:
-        prefix = _checked_prefix(self, invalid)
-        templates = templates_of(self.ecr_backend)
-        if prefix in templates:
-            raise exists(f"The repository creation template with prefix '{prefix}' already "
-                         f"exists in the registry with id '{self.current_account}'")
-        now = datetime.now(UTC)
-        template = {"prefix": prefix, "imageTagMutability": "MUTABLE",
-                    "encryptionConfiguration": {"encryptionType": "AES256"},
-                    **fields_given(self), "createdAt": now, "updatedAt": now}
-        templates[prefix] = template
-        return _answer(self, template)
-
-    def existing(self: ECRResponse) -> tuple[str, dict[str, dict[str, Any]]]:
-        prefix = _checked_prefix(self, invalid)
-        templates = templates_of(self.ecr_backend)
-        if prefix not in templates:
-            raise missing(f"The repository creation template with prefix '{prefix}' does not "
-                          f"exist in the registry with id '{self.current_account}'")
-        return prefix, templates
-
-    def update(self: ECRResponse) -> Any:
-        prefix, templates = existing(self)
-        templates[prefix] = {**templates[prefix], **fields_given(self),
-                             "updatedAt": datetime.now(UTC)}
-        return _answer(self, templates[prefix])
-
-    def delete(self: ECRResponse) -> Any:
-        prefix, templates = existing(self)
-        return _answer(self, templates.pop(prefix))
-
-    def describe(self: ECRResponse) -> Any:
-        from moto.core.responses import ActionResult
-
-        wanted = self._get_param("prefixes") or []
-        templates = templates_of(self.ecr_backend)
-        found = [t for p, t in sorted(templates.items()) if not wanted or p in wanted]
-        return ActionResult({"registryId": self.current_account,
-                             "repositoryCreationTemplates": found})
-
-    ECRResponse.create_repository_creation_template = create  # type: ignore[attr-defined]
-    ECRResponse.update_repository_creation_template = update  # type: ignore[attr-defined]
-    ECRResponse.delete_repository_creation_template = delete  # type: ignore[attr-defined]
-    ECRResponse.describe_repository_creation_templates = describe  # type: ignore[attr-defined]
+    for handler in API:
+        setattr(ECRResponse, handler.__name__, handler)

@@ -55,19 +55,13 @@ def run_demo(app: Any) -> None:
 def _life_cycle(out: Any, demo_app: Any, loaded: Any) -> None:
     from ecrrep import cli
     from ecrrep.engine import plan_for
-    from ecrrep.render import render_plan, render_validation
+    from ecrrep.render import render_plan
 
     spec = loaded.spec
 
     def make_plan(destroy: bool = False, force: bool = False) -> Any:
         options = cli.diff_options(loaded, False, force)
         return cli.run_aws(demo_app, lambda aws: plan_for(aws, spec, options, destroy))
-
-    def validate(grace_minutes: float, wait_seconds: float = 0) -> Any:
-        report = cli.run_aws(demo_app, lambda aws: cli.validate_and_publish(
-            demo_app, aws, spec, grace_minutes, wait_seconds=wait_seconds))
-        render_validation(out, report)
-        return report
 
     _step(out, _numbered(1, "ecrrep plan"))
     first = make_plan()
@@ -79,6 +73,27 @@ def _life_cycle(out: Any, demo_app: Any, loaded: Any) -> None:
     render_plan(out, second, cli.kind_titles())
     if second.has_changes:
         cli.fail("the second plan still has changes: apply did not converge")
+
+    _replicate_and_alert(out, demo_app, spec)
+
+    _step(out, _numbered(8, "ecrrep destroy --auto-approve --force-delete-images"))
+    doomed = make_plan(destroy=True, force=True)
+    out.print(doomed.summary_line(), markup=False)
+    cli.execute_plan(demo_app, doomed, True, False, True, verb="destroy", show_plan=False)
+    if make_plan(destroy=True).has_changes:
+        cli.fail("destroy left resources behind")
+
+
+def _replicate_and_alert(out: Any, demo_app: Any, spec: Any) -> None:
+    """Steps 4 to 7: push, wait for the emulator's replication, a failure and its alert."""
+    from ecrrep import cli
+    from ecrrep.render import render_validation
+
+    def validate(grace_minutes: float, wait_seconds: float = 0) -> Any:
+        report = cli.run_aws(demo_app, lambda aws: cli.validate_and_publish(
+            demo_app, aws, spec, grace_minutes, wait_seconds=wait_seconds))
+        render_validation(out, report)
+        return report
 
     _step(out, _numbered(4, f"push sample images to {spec.source_region} only   (what CI "
                             "does)"))
@@ -101,13 +116,6 @@ def _life_cycle(out: Any, demo_app: Any, loaded: Any) -> None:
                             "replication status names the failure)"))
     if validate(0).healthy:
         cli.fail("validate-replication missed the failed replication")
-
-    _step(out, _numbered(8, "ecrrep destroy --auto-approve --force-delete-images"))
-    doomed = make_plan(destroy=True, force=True)
-    out.print(doomed.summary_line(), markup=False)
-    cli.execute_plan(demo_app, doomed, True, False, True, verb="destroy", show_plan=False)
-    if make_plan(destroy=True).has_changes:
-        cli.fail("destroy left resources behind")
 
 
 def _numbered(n: int, text: str) -> str:
