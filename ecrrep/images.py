@@ -1,8 +1,8 @@
-"""Sample images, and copying images between regions the way ECR's replication does.
+"""Sample images to push, as CI would, for the demo and the tests.
 
-The emulator stores a replication configuration but never replicates, so the demo and the tests
-copy images themselves: the same manifest put into another region gives the same digest.
-Functions take plain boto3 ECR clients, so tests can use their own.
+The emulator replicates what is pushed to the source region, as ECR does (ecrrep.sandbox), so
+nothing here copies between regions. Functions take plain boto3 ECR clients, so tests can use
+their own.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ecrrep.aws import error_code, paginate
+from ecrrep.aws import error_code
 
 MANIFEST_MEDIA_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 CONFIG_MEDIA_TYPE = "application/vnd.docker.container.image.v1+json"
@@ -56,7 +56,7 @@ def put_image(
     media_type: str = MANIFEST_MEDIA_TYPE,
 ) -> str:
     """Put one image with all its tags (one put per tag, as a push does); returns its digest.
-    A tag already on this very image counts as done, so a copy can be repeated."""
+    A tag already on this very image counts as done, so a push can be repeated."""
     digest = ""
     for tag in tags or [None]:
         params: dict[str, Any] = {
@@ -87,26 +87,3 @@ def push_sample_image(
     digest = put_image(ecr, repository, sample_manifest(seed), tags)
     return PushedImage(repository, digest, tuple(tags))
 
-
-def copy_images(
-    source: Any, destination: Any, repository: str, digests: list[str] | None = None
-) -> list[str]:
-    """Copy images (all, or those with the given digests) of `repository` from one region's
-    client to another's, with their tags; returns the digests copied."""
-    details = paginate(source, "describe_images", "imageDetails", repositoryName=repository)
-    wanted = [d for d in details if digests is None or d["imageDigest"] in digests]
-    copied = []
-    for detail in wanted:
-        answer = source.batch_get_image(
-            repositoryName=repository, imageIds=[{"imageDigest": detail["imageDigest"]}]
-        )
-        image = answer["images"][0]
-        put_image(
-            destination,
-            repository,
-            image["imageManifest"],
-            detail.get("imageTags") or [],
-            image.get("imageManifestMediaType") or MANIFEST_MEDIA_TYPE,
-        )
-        copied.append(detail["imageDigest"])
-    return copied

@@ -449,8 +449,9 @@ def _read_part(ctx: AwsContext, region: str, description: dict[str, Any], part: 
 class ReplicationStatusReader:
     """DescribeImageReplicationStatus, where the endpoint has it.
 
-    The first call is a probe made with retries off: an endpoint without the API (the emulator
-    answers HTTP 500) would otherwise cost botocore's whole retry budget per call. After a
+    The first call is a probe made with retries off: an endpoint without the API (moto alone
+    answers HTTP 500; ecrrep's sandbox has it) would otherwise cost botocore's whole retry
+    budget per call. After a
     failed probe the reader answers nothing for the rest of the run and says why, once.
     """
 

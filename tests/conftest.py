@@ -6,7 +6,6 @@ AWS_ENDPOINT_URL, and check the account with boto3 clients of their own.
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import subprocess
@@ -32,41 +31,29 @@ FAKE_CREDENTIALS = {
 
 
 def allow_aws_replication_rule_count() -> None:
-    """moto refuses a replication configuration of more than one rule ("This feature is
-    disabled"); AWS allows ten. Tests of rules that other teams own need AWS's behaviour, so
-    the server in this process gets AWS's limit."""
-    from moto.ecr.exceptions import InvalidParameterException
-    from moto.ecr.models import ECRBackend
+    """AWS's limits on replication rules (ten, not moto's one) for in-process moto tests; the
+    sandbox's own behaviour, which the test server has already."""
+    from ecrrep.sandbox import replication_rules
 
-    def put_replication_configuration(self, replication_config):
-        rules = replication_config["rules"]
-        if len(rules) > 10:
-            raise InvalidParameterException("a replication configuration holds at most 10 rules")
-        for rule in rules:
-            for dest in rule["destinations"]:
-                if dest["region"] == self.region_name and dest["registryId"] == self.account_id:
-                    raise InvalidParameterException(
-                        "Replication destination cannot be the same as the source registry")
-        self.replication_config = replication_config
-        return {"replicationConfiguration": replication_config}
+    replication_rules.install()
 
-    ECRBackend.put_replication_configuration = put_replication_configuration
+
+def server_settings() -> Any:
+    """The test server's sandbox settings: AWS's limits and delays off for now, replicas
+    appearing on the next request after a push."""
+    from ecrrep.sandbox.settings import SandboxSettings
+
+    return SandboxSettings(aws_like=False, replication_delay_seconds=0)
 
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    """One moto server per test process; tests reset its state with `aws`."""
-    from moto.server import ThreadedMotoServer
+    """One emulator server (moto with ecrrep's sandbox behaviours) per test process; tests
+    reset its state with `aws`."""
+    from ecrrep.sandbox.server import emulator
 
-    # One log line per request would drown the report of a failing test.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    allow_aws_replication_rule_count()
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with emulator(sandbox_settings=server_settings()) as url:
+        yield url
 
 
 @dataclass
@@ -100,7 +87,13 @@ class Aws:
 
 @pytest.fixture
 def aws(moto_server: str) -> Aws:
-    """A clean account on the shared server."""
+    """A clean account on the shared server, with the server's settings (a sandbox test of
+    the same process may have changed them)."""
+    from dataclasses import asdict
+
+    from ecrrep.sandbox import settings
+
+    settings.configure(**asdict(server_settings()))
     account = Aws(moto_server)
     account.reset()
     return account

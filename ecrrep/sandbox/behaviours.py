@@ -30,6 +30,12 @@ BEHAVIOURS: tuple[str, ...] = (
     "lifecycle_policy_preview",
     "tag_mutability_filters",
     "lambda_statement_ids",
+    "replication_rules",
+    "creation_templates",
+    "replication",
+    "replication_status",
+    "replication_events",
+    "event_targets",
 )
 
 _installed = False
