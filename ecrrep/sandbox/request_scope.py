@@ -6,28 +6,21 @@ behaviour whatever the sandbox's settings say, so each behaviour asks `serving_s
 true only on a thread that is answering a request to a server marked by
 `answer_as_sandbox(server)`.
 
-`ecrrep.sandbox.server.emulator` should call `answer_as_sandbox(server)` right after
-`server.start()`. Until it does, `install()` marks every ThreadedMotoServer started from
-within that module (found by looking up the call stack), which is what `emulator` does.
+`ecrrep.sandbox.server.emulator` calls `answer_as_sandbox(server)` right after
+`server.start()`.
 """
 
 from __future__ import annotations
 
-import inspect
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ecrrep.sandbox.patching import wrap_method
-
-SERVER_MODULE = "ecrrep.sandbox.server"
 _local = threading.local()
 
 
 def install() -> None:
-    from moto.server import ThreadedMotoServer
-
-    wrap_method(ThreadedMotoServer, "start", _mark_sandbox_servers)
+    """Nothing to patch: servers are marked one by one with `answer_as_sandbox`."""
 
 
 def serving_sandbox() -> bool:
@@ -55,18 +48,3 @@ class _SandboxApp:
             return self._app(environ, start_response)
         finally:
             _local.sandbox = False
-
-
-def _mark_sandbox_servers(original: Any, server: Any) -> None:
-    original(server)
-    if _called_from(SERVER_MODULE):
-        answer_as_sandbox(server)
-
-
-def _called_from(module: str) -> bool:
-    frame = inspect.currentframe()
-    while frame is not None:
-        if frame.f_globals.get("__name__") == module:
-            return True
-        frame = frame.f_back
-    return False

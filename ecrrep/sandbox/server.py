@@ -30,7 +30,7 @@ def emulator(port: int = 0, sandbox_settings: SandboxSettings | None = None) -> 
 
     from moto.server import ThreadedMotoServer
 
-    from ecrrep.sandbox import behaviours, settings
+    from ecrrep.sandbox import behaviours, request_scope, settings
 
     behaviours.install()
     if sandbox_settings is not None:
@@ -40,6 +40,7 @@ def emulator(port: int = 0, sandbox_settings: SandboxSettings | None = None) -> 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    request_scope.answer_as_sandbox(server)
     host, bound = server.get_host_and_port()
     try:
         yield f"http://{host}:{bound}"

@@ -36,7 +36,12 @@ def keep_last(n: int):
 @pytest.fixture
 def ten_prod_images(cli, aws, write_spec) -> list[str]:
     """The example applied (keep_last 15), then ten prod-* images in production, n+1 days old
-    for the n-th; copied to us-west-2 the way replication would. Digests, newest first."""
+    for the n-th; copied to us-west-2 with the same ages, as replication long ago would have
+    (the emulator's own replication is held back: its copies would be new). Digests, newest
+    first."""
+    from ecrrep.sandbox import settings
+
+    settings.configure(replication_delay_seconds=3600)
     write_spec(keep_last(15))
     applied = cli("apply", "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
