@@ -1,21 +1,23 @@
 """The cleanup function: expire old images, then publish the metrics the alarms watch.
 
-For each managed repository in the source region it deletes the images older than the
-repository's retention, except those with a tag starting with a protected prefix and the
-repository's newest image; in batches of at most 100; nothing in a dry run. It logs one line
-per image, then publishes (namespace ECRRep) ImagesExpired and RepositorySizeBytes per
+It first keeps only the configured repositories the project owns (`ownership.py`: the
+`ecrrep:project` tag read from each repository), so another project's repository under the
+same prefix is never touched. For each of those in the source region it deletes the images
+older than the repository's retention, except those with a tag starting with a protected
+prefix and the repository's newest image; in batches of at most 100; nothing in a dry run. It
+logs one line per image, then publishes (namespace ECRRep) ImagesExpired and RepositorySizeBytes per
 repository and ReplicationFailureRate per destination region. A dry run publishes them too
 (ImagesExpired 0): the alarms watch the other two whatever the mode.
 
 Lambda calls `handler(event, context)`; `ecrrep cleanup` and the tests call `run_cleanup` with
 a configuration, a client factory and, for tests, the time to judge ages against.
 Imports: the standard library, boto3 and ecrrep.metrics only (the Lambda zip holds no more).
+Lambda reads its configuration from the settings file in its own package (see config.py).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -23,6 +25,7 @@ from typing import Any
 
 from ecrrep import metrics
 from ecrrep.cleanup.config import CleanupConfig
+from ecrrep.cleanup.ownership import ForeignRepository, owned_repositories
 
 logger = logging.getLogger("ecrrep.cleanup")
 
@@ -46,7 +49,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     never turn a configured dry run off."""
     # Lambda's root logger has the handler; our records propagate to it from INFO up.
     logger.setLevel(logging.INFO)
-    config = CleanupConfig.from_environment(os.environ)
+    config = CleanupConfig.from_settings_file()
     if isinstance(event, dict) and event.get("dry_run") is True:
         config = replace(config, dry_run=True)
     return run_cleanup(config, lambda_clients())
@@ -72,18 +75,25 @@ def run_cleanup(config: CleanupConfig, clients: Clients, now: datetime | None = 
     """Clean every managed repository, publish the metrics; a JSON-ready summary."""
     now = now or datetime.now(UTC)
     ecr = clients("ecr", config.source_region)
-    results = [clean_repository(ecr, config, name, now) for name in config.repositories]
+    owned, foreign = owned_repositories(ecr, config)
+    for repository in foreign:
+        logger.warning("%s", repository.message(config.project))
+    results = [clean_repository(ecr, config, name, now) for name in owned]
     present = [r for r in results if r.exists]
     rates = [
         replication_in(clients("ecr", region), region, present, now,
                        timedelta(minutes=config.replication_grace_minutes))
         for region in config.destination_regions
     ]
-    data = [metrics.images_expired_datum(r.repository, r.deleted) for r in present]
-    data += [metrics.repository_size_datum(r.repository, r.size_bytes) for r in present]
-    data += [metrics.replication_failure_rate_datum(r.region, r.percent) for r in rates]
+    project = config.project
+    data = [metrics.images_expired_datum(r.repository, r.deleted, project=project)
+            for r in present]
+    data += [metrics.repository_size_datum(r.repository, r.size_bytes, project=project)
+             for r in present]
+    data += [metrics.replication_failure_rate_datum(r.region, r.percent, project=project)
+             for r in rates]
     published = metrics.publish(clients("cloudwatch", config.source_region), data)
-    return summary(config, now, results, rates, published)
+    return summary(config, now, results, rates, published, foreign)
 
 
 # -- one repository --------------------------------------------------------------------------
@@ -276,8 +286,10 @@ def summary(
     results: list[RepositoryResult],
     rates: list[ReplicationRate],
     published: int,
+    foreign: list[ForeignRepository] | None = None,
 ) -> dict[str, Any]:
     expired = [e for r in results for e in r.expired]
+    foreign = foreign or []
     return {
         "dry_run": config.dry_run,
         "checked_at": _iso(now),
@@ -285,6 +297,8 @@ def summary(
         "protected_tag_prefixes": list(config.protected_tag_prefixes),
         "repositories": [r.to_json() for r in results],
         "replication": [r.to_json() for r in rates],
+        # Configured repositories left alone because the project does not own them.
+        "skipped": [{**f.to_json(), "message": f.message(config.project)} for f in foreign],
         "deleted": sum(e["status"] == DELETED for e in expired),
         "would_delete": sum(e["status"] == WOULD_DELETE for e in expired),
         "failed": sum(e["status"] == FAILED for e in expired),

@@ -1,7 +1,13 @@
-"""The IAM roles for production pulls, CI pushes and the cleanup function.
+"""The IAM roles for production pulls, CI pushes, the cleanup function and event forwarding.
 
 Each role carries one inline policy named after it; repository policies name the roles, so
 roles come first in the dependency order.
+
+`iam.create_roles` governs the production and CI roles only (as the Terraform recipe's flag
+did): with it off, the spec names existing roles for those. The tool's own roles, cleanup and
+events, are created whenever something uses them (the cleanup function, the event rules that
+forward to the source region's bus): they are ecrrep's implementation, scoped to its own
+resources, and nothing outside ecrrep could name them correctly.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from ecrrep.aws import aws_action, error_code, paginate
 from ecrrep.diff import tag_changes
 from ecrrep.plan import Change, Resource
 from ecrrep.resources.base import GLOBAL_REGION, ApplyOptions, ResourceKind, Target
+from ecrrep.resources.cleanup_function import cleanup_role_policy
 from ecrrep.resources.ecr_listing import dict_to_tags, tags_to_dict
 from ecrrep.resources.replication_events import forwarding_role_policy
 from ecrrep.resources.repositories import desired_tags
@@ -36,11 +43,16 @@ class RoleDesign:
 
 def role_designs(spec: Spec, account_id: str) -> list[RoleDesign]:
     """The roles the spec asks for, with their trust and their one inline policy."""
+    return access_role_designs(spec, account_id) + tool_role_designs(spec, account_id)
+
+
+def access_role_designs(spec: Spec, account_id: str) -> list[RoleDesign]:
+    """The production and CI roles, when the spec asks ecrrep to create them."""
     if not spec.iam.create_roles:
         return []
     names = [r.name for r in spec.repositories]
     prefix = spec.repository_prefix
-    designs = [
+    return [
         RoleDesign(
             naming.production_role_name(spec.project),
             "Pulls images from the replicated ECR repositories",
@@ -56,15 +68,18 @@ def role_designs(spec: Spec, account_id: str) -> list[RoleDesign]:
             documents.ci_role_policy(account_id, spec.source_region, prefix),
         ),
     ]
+
+
+def tool_role_designs(spec: Spec, account_id: str) -> list[RoleDesign]:
+    """The roles ecrrep's own resources assume, whenever those resources exist."""
+    designs = []
     if spec.cleanup.enabled:
         designs.append(RoleDesign(
             naming.cleanup_role_name(spec.project),
             "Runs the scheduled ECR image cleanup function",
             ["lambda"],
             [],
-            documents.cleanup_role_policy(
-                account_id, spec.source_region, spec.regions, prefix, spec.project
-            ),
+            cleanup_role_policy(spec, account_id),
         ))
     if spec.notifications.enabled:
         # The replication-failure rules in the destination regions forward to the source

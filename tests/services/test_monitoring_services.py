@@ -13,7 +13,14 @@ from ecrrep.aws import AwsContext, AwsError
 from ecrrep.diff import DiffOptions
 from ecrrep.engine import apply_plan, plan_for, read_target
 from ecrrep.plan import Change
-from ecrrep.resources import alarms, cleanup_function, replication_events, schedule, topic
+from ecrrep.resources import (
+    alarms,
+    cleanup_function,
+    propagation,
+    replication_events,
+    schedule,
+    topic,
+)
 from ecrrep.resources.base import ApplyOptions, Target
 from ecrrep.spec import Spec
 from tests.conftest import EXAMPLE_SPEC
@@ -61,15 +68,17 @@ def test_the_example_converges_and_a_second_plan_is_empty(ctx):
     assert pending(spec) == {}
     function = boto3.client("lambda", "us-east-1").get_function(FunctionName=FUNCTION)
     assert function["Configuration"]["CodeSha256"] == lambda_package.code_sha256(
-        lambda_package.cleanup_package())
+        lambda_package.cleanup_package(cleanup_function.function_settings(spec)))
     assert function["Tags"]["ecrrep:project"] == PROJECT
+    assert "Environment" not in function["Configuration"] or \
+        function["Configuration"]["Environment"].get("Variables", {}) == {}
 
 
 def test_new_code_updates_the_code_alone(ctx, monkeypatch):
     spec = make_spec()
     converge(spec)
     package = lambda_package.build_zip({"ecrrep/__init__.py": b"", "ecrrep/cleanup/x.py": b"1"})
-    monkeypatch.setattr(lambda_package, "cleanup_package", lambda: package)
+    monkeypatch.setattr(lambda_package, "cleanup_package", lambda settings: package)
     changes = pending(spec)
     (change,) = changes.values()
     assert change.type == "lambda_function"
@@ -100,8 +109,9 @@ def plan_target(spec: Spec) -> Target:
     return read_target(fresh_ctx(), spec)
 
 
-def test_a_new_role_that_lambda_cannot_assume_yet_is_retried(monkeypatch):
-    monkeypatch.setattr(cleanup_function, "ROLE_PROPAGATION_DELAY_SECONDS", 0)
+def test_a_new_role_that_lambda_cannot_assume_yet_is_retried(monkeypatch, capsys):
+    waits: list[float] = []
+    monkeypatch.setattr(propagation, "sleep", waits.append)
     calls: list[str] = []
 
     class FakeLambda:
@@ -123,6 +133,10 @@ def test_a_new_role_that_lambda_cannot_assume_yet_is_retried(monkeypatch):
                     dict(desired.attrs), facts=dict(desired.facts))
     cleanup_function.KIND._create(FakeLambda(), change)
     assert calls == ["create", "create", "create", "function_active_v2"]
+    assert waits == [1.0, 2.0]
+    (line,) = capsys.readouterr().err.splitlines()  # told once, on stderr
+    assert line.startswith("note: waiting for Lambda to accept the new role "
+                           f"{PROJECT}-ecr-cleanup (InvalidParameterValueException")
 
 
 def test_a_foreign_topic_of_our_name_is_a_conflict(ctx):
@@ -252,3 +266,80 @@ def test_disabling_everything_removes_what_we_own_and_keeps_the_rest(ctx):
     roles = {r["RoleName"] for r in boto3.client("iam", "us-east-1").list_roles()["Roles"]}
     assert roles == {f"{PROJECT}-ecr-production", f"{PROJECT}-ecr-ci"}
     assert topic.KIND.read(fresh_ctx(), make_spec()) == []
+
+
+# -- alarm ownership from the alarms' own tags -----------------------------------------------
+
+
+def lagging_index(monkeypatch, index: dict) -> None:
+    """The tagging API as it is right after an apply: missing alarms or showing old tags."""
+    monkeypatch.setattr(alarms, "_indexed_alarm_tags", lambda ctx, region, project: index)
+
+
+def test_our_alarms_missing_from_a_lagging_index_are_still_ours(ctx, monkeypatch):
+    spec = make_spec()
+    converge(spec)
+    lagging_index(monkeypatch, {})
+    assert pending(spec) == {}  # not conflicts, not re-creates
+    doomed = plan_for(fresh_ctx(), spec, OPTIONS, destroy=True)
+    deleted = {c.name for c in doomed.changes
+               if c.type == "cloudwatch_alarm" and c.action == "delete"}
+    assert deleted == {f"{PROJECT}-replication-failure-rate", f"{PROJECT}-production-size",
+                       f"{PROJECT}-production-pull-count"}
+
+
+def test_an_index_with_old_tags_is_checked_against_the_alarm(ctx, monkeypatch):
+    spec = make_spec()
+    converge(spec)
+    cloudwatch = boto3.client("cloudwatch", "us-east-1")
+    arn = cloudwatch.describe_alarms(AlarmNames=[f"{PROJECT}-production-size"])[
+        "MetricAlarms"][0]["AlarmArn"]
+    lagging_index(monkeypatch, {arn: {"ecrrep:project": PROJECT, "Team": "old"}})
+    assert pending(spec) == {}
+
+
+def test_alarms_of_a_removed_repository_are_found_and_deleted(ctx, monkeypatch):
+    def two(d):
+        d["repositories"].append({**d["repositories"][0], "name": "extra"})
+
+    converge(make_spec(two))
+    lagging_index(monkeypatch, {})
+    changes = pending(make_spec())
+    assert {a for a, c in changes.items()
+            if c.action == "delete" and c.type == "cloudwatch_alarm"} == {
+        f"cloudwatch_alarm.us-east-1.{PROJECT}-extra-size",
+        f"cloudwatch_alarm.us-east-1.{PROJECT}-extra-pull-count"}
+    converge(make_spec())
+    names = {a["AlarmName"] for a in boto3.client("cloudwatch", "us-east-1").describe_alarms()[
+        "MetricAlarms"]}
+    assert not any("extra" in name for name in names)
+
+
+def test_an_untagged_alarm_the_index_calls_ours_is_not_deleted(ctx, monkeypatch):
+    spec = make_spec()
+    converge(spec)
+    cloudwatch = boto3.client("cloudwatch", "us-east-1")
+    cloudwatch.put_metric_alarm(AlarmName=f"{PROJECT}-handmade-size", MetricName="M",
+                                Namespace="N", Statistic="Sum", Period=60, EvaluationPeriods=1,
+                                Threshold=1, ComparisonOperator="GreaterThanThreshold")
+    arn = cloudwatch.describe_alarms(AlarmNames=[f"{PROJECT}-handmade-size"])[
+        "MetricAlarms"][0]["AlarmArn"]
+    lagging_index(monkeypatch, {arn: {"ecrrep:project": PROJECT}})  # stale: says ours
+    assert pending(spec) == {}
+    converge(spec)
+    assert cloudwatch.describe_alarms(AlarmNames=[f"{PROJECT}-handmade-size"])["MetricAlarms"]
+
+
+def test_deleting_an_alarm_already_gone_is_done():
+    class GoneAlarms:
+        def delete_alarms(self, AlarmNames):
+            raise ClientError({"Error": {"Code": "ResourceNotFound",
+                                         "Message": "alarm not found"}}, "DeleteAlarms")
+
+    class Ctx:
+        def client(self, service, region):
+            return GoneAlarms()
+
+    change = Change("cloudwatch_alarm", "us-east-1", f"{PROJECT}-web-size", "delete",
+                    {"tags": {}}, None)
+    alarms.KIND.apply(Ctx(), change, ApplyOptions())  # no error
