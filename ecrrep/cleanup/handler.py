@@ -26,6 +26,7 @@ from typing import Any
 from ecrrep import metrics
 from ecrrep.cleanup.config import CleanupConfig
 from ecrrep.cleanup.ownership import ForeignRepository, owned_repositories
+from ecrrep.cleanup.references import is_index, kept_by_reference
 
 logger = logging.getLogger("ecrrep.cleanup")
 
@@ -39,6 +40,9 @@ DELETED = "deleted"
 WOULD_DELETE = "would-delete"
 FAILED = "failed"
 GONE = "gone"  # already deleted by someone else (or an earlier attempt): nothing to do
+# ECR refused: the image is a child of an index that stays. Kept, as it should be; not a failure.
+KEPT = "kept"
+REFERENCED_BY_INDEX = "ImageReferencedByManifestList"
 
 
 # -- entry points ----------------------------------------------------------------------------
@@ -108,6 +112,7 @@ class RepositoryResult:
     images: list[dict[str, Any]] = field(default_factory=list)  # as found, describe_images
     expired: list[dict[str, Any]] = field(default_factory=list)  # with "status"
     protected: int = 0
+    referenced: int = 0  # past retention, kept because an image that stays references it
 
     @property
     def deleted(self) -> int:
@@ -132,6 +137,7 @@ class RepositoryResult:
             "expired": self.expired,
             "deleted": self.deleted,
             "protected": self.protected,
+            "referenced": self.referenced,
             "failed": sum(e["status"] == FAILED for e in self.expired),
             "size_bytes": self.size_bytes,
         }
@@ -151,12 +157,22 @@ def clean_repository(ecr: Any, config: CleanupConfig, name: str, now: datetime) 
         return result
     old, result.protected = images_to_expire(
         result.images, result.retention_days, config.protected_tag_prefixes, now)
+    referenced = kept_by_reference(ecr, repository, result.images, old)
+    result.referenced = len(referenced)
+    old = [i for i in old if i["imageDigest"] not in referenced]
     if config.dry_run:
         result.expired = [_entry(image, WOULD_DELETE, now) for image in old]
         for entry in result.expired:
             logger.info("would delete %s", _describe(repository, entry, result.retention_days))
     else:
-        result.expired = delete_images(ecr, repository, old, now, result.retention_days)
+        # Indexes in calls of their own, before the rest: ECR refuses to delete a child while
+        # its index exists, and a batch's order is not a promise.
+        indexes = [i for i in old if is_index(i)]
+        others = [i for i in old if not is_index(i)]
+        result.expired = [
+            *delete_images(ecr, repository, indexes, now, result.retention_days),
+            *delete_images(ecr, repository, others, now, result.retention_days),
+        ]
     return result
 
 
@@ -211,6 +227,10 @@ def _after_delete(
     elif failure.get("failureCode") == "ImageNotFound":
         entry = _entry(image, GONE, now)
         logger.info("already gone %s", _describe(repository, entry, retention))
+    elif failure.get("failureCode") == REFERENCED_BY_INDEX:
+        entry = _entry(image, KEPT, now)
+        logger.info("kept %s: an image index that stays refers to it",
+                    _describe(repository, entry, retention))
     else:
         entry = _entry(image, FAILED, now)
         entry["error"] = f"{failure.get('failureCode')}: {failure.get('failureReason')}"

@@ -13,11 +13,10 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 
 from ecrrep import metrics
 from ecrrep.cleanup import handler as cleanup
-from ecrrep.cleanup.config import CleanupConfig, ConfigError
+from ecrrep.cleanup.config import CleanupConfig
 from ecrrep.spec import Spec
 from tests.pushed_images import push
 
@@ -191,7 +190,7 @@ class FailingDeletes(Recorder):
 
 def test_failed_deletions_are_reported_and_already_gone_ones_are_not(ecr):
     images = web_images(ecr)
-    failing = FailingDeletes(ecr, {images["old-feature"]: "ImageReferencedByManifestList",
+    failing = FailingDeletes(ecr, {images["old-feature"]: "KmsError",
                                    images["old-untagged"]: "ImageNotFound"})
     result = cleanup.run_cleanup(
         CONFIG, lambda s, r: failing if (s, r) == ("ecr", SOURCE) else clients(s, r), now=NOW)
@@ -199,7 +198,7 @@ def test_failed_deletions_are_reported_and_already_gone_ones_are_not(ecr):
     status = {e["digest"]: e["status"] for e in web["expired"]}
     assert status == {images["old-feature"]: "failed", images["old-untagged"]: "gone"}
     failed = next(e for e in web["expired"] if e["status"] == "failed")
-    assert failed["error"] == "ImageReferencedByManifestList: test"
+    assert failed["error"] == "KmsError: test"
     assert result["failed"] == 1 and result["deleted"] == 0
 
 
@@ -321,23 +320,6 @@ def test_a_missing_replica_repository_counts_every_old_image_missing(ecr):
     assert result["replication"][0]["missing"] == 2
 
 
-# -- reading ---------------------------------------------------------------------------------
-
-
-def test_describe_images_follows_every_page():
-    client = boto3.client("ecr", region_name=SOURCE, aws_access_key_id="x",
-                          aws_secret_access_key="x")
-    page = {"imageDigest": "sha256:1", "imagePushedAt": NOW}
-    with Stubber(client) as stub:
-        stub.add_response("describe_images", {"imageDetails": [page], "nextToken": "t"},
-                          {"repositoryName": "apps/web"})
-        stub.add_response("describe_images",
-                          {"imageDetails": [{**page, "imageDigest": "sha256:2"}]},
-                          {"repositoryName": "apps/web", "nextToken": "t"})
-        found = cleanup.describe_images(client, "apps/web")
-    assert [i["imageDigest"] for i in found] == ["sha256:1", "sha256:2"]
-
-
 # -- the Lambda entry point and its configuration --------------------------------------------
 
 
@@ -352,33 +334,6 @@ def test_handler_reads_its_configuration_from_the_packaged_settings(ecr, monkeyp
     result = cleanup.handler({}, None)
     assert result["deleted"] == 2
     assert images["old-feature"] not in digests(ecr, "apps/web")
-
-
-def test_settings_round_trip():
-    assert CleanupConfig.from_settings_text(CONFIG.settings_text()) == CONFIG
-
-
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"source_region": ""}, "source_region is not set"),
-        ({"project": None}, "project is not set"),
-        ({"repositories": {"web": 0}}, "repositories must be a JSON object"),
-        ({"repositories": ["web"]}, "repositories must be a JSON object"),
-        ({"dry_run": "maybe"}, "dry_run must be true or false"),
-        ({"default_retention_days": "ten"}, "default_retention_days must be a whole number"),
-        ({"default_retention_days": 0}, "default_retention_days must be at least 1"),
-        ({"destination_regions": "us-west-2"}, "destination_regions must be a list"),
-    ],
-)
-def test_bad_settings_name_the_setting(change, message):
-    with pytest.raises(ConfigError, match=message):
-        CleanupConfig.from_settings({**CONFIG.to_settings(), **change})
-
-
-def test_settings_that_are_not_json_say_so():
-    with pytest.raises(ConfigError, match="settings.json is not JSON"):
-        CleanupConfig.from_settings_text("{not json")
 
 
 SPEC = Spec.model_validate({
@@ -430,4 +385,4 @@ def test_the_handler_runs_from_the_files_the_lambda_zip_holds(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["ecrrep", "ecrrep.cleanup", "ecrrep.cleanup.config",
                                    "ecrrep.cleanup.handler", "ecrrep.cleanup.ownership",
-                                   "ecrrep.metrics"]
+                                   "ecrrep.cleanup.references", "ecrrep.metrics"]
