@@ -386,3 +386,14 @@ def test_the_handler_runs_from_the_files_the_lambda_zip_holds(tmp_path: Path):
     assert done.stdout.split() == ["ecrrep", "ecrrep.cleanup", "ecrrep.cleanup.config",
                                    "ecrrep.cleanup.handler", "ecrrep.cleanup.ownership",
                                    "ecrrep.cleanup.references", "ecrrep.metrics"]
+
+
+def test_every_published_metric_names_the_project(ecr):
+    web_images(ecr)
+    cleanup.run_cleanup(CONFIG, clients, now=NOW)
+    listed = boto3.client("cloudwatch", region_name=SOURCE).list_metrics(
+        Namespace=metrics.NAMESPACE)["Metrics"]
+    assert {m["MetricName"] for m in listed} == {
+        metrics.IMAGES_EXPIRED, metrics.REPOSITORY_SIZE_BYTES, metrics.REPLICATION_FAILURE_RATE}
+    for metric in listed:
+        assert {"Name": "Project", "Value": PROJECT} in metric["Dimensions"], metric

@@ -267,3 +267,25 @@ def test_disabling_everything_removes_what_we_own_and_keeps_the_rest(ctx):
     assert roles == {f"{PROJECT}-ecr-production", f"{PROJECT}-ecr-ci"}
     assert topic.KIND.read(fresh_ctx(), make_spec()) == []
 
+
+
+def test_without_create_roles_the_function_and_event_rules_get_their_roles(ctx):
+    iam = boto3.client("iam", "us-east-1")
+    trust = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": '
+             '"sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}]}')
+    pull = iam.create_role(RoleName="pull", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    push = iam.create_role(RoleName="push", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+
+    def existing_roles(d):
+        d["iam"] = {"create_roles": False, "production_role_arn": pull, "ci_role_arn": push}
+
+    spec = make_spec(existing_roles)
+    converge(spec)
+    roles = {r["RoleName"] for r in iam.list_roles()["Roles"]}
+    assert roles == {"pull", "push", f"{PROJECT}-ecr-cleanup", f"{PROJECT}-ecr-events"}
+    function = boto3.client("lambda", "us-east-1").get_function(FunctionName=FUNCTION)
+    assert function["Configuration"]["Role"].endswith(f":role/{PROJECT}-ecr-cleanup")
+    (target,) = boto3.client("events", "us-west-2").list_targets_by_rule(
+        Rule=EVENT_RULE)["Targets"]
+    assert target["RoleArn"].endswith(f":role/{PROJECT}-ecr-events")
+    assert pending(spec) == {}

@@ -279,23 +279,47 @@ def test_dashboard_graphs_the_four_metrics():
     assert ours and all(r[2:4] == ["Project", PROJECT] for r in ours)
 
 
-def test_no_dashboard_widget_holds_more_than_500_metrics():
-    def thousand(d):
+def _with_repositories(count: int):
+    def edit(d):
         d["repositories"] = [{**d["repositories"][0], "name": f"app-{n:04d}"}
-                             for n in range(1000)]
+                             for n in range(count)]
         d["cleanup"]["retention_days"] = {}
+    return edit
 
-    body = dashboard_body(make_spec(thousand))
-    sizes = [len(w["properties"]["metrics"]) for w in body["widgets"]]
-    assert max(sizes) <= 500
-    pulls = [w for w in body["widgets"]
-             if w["properties"]["title"].startswith("Pulls per repository")]
-    assert [len(w["properties"]["metrics"]) for w in pulls] == [500, 500]
-    assert pulls[1]["properties"]["title"].endswith("(2 of 2)")
-    graphed = {r[3] for w in pulls for r in w["properties"]["metrics"]}
-    assert len(graphed) == 1000
+
+def _metric_count(widget: dict[str, Any]) -> int:
+    return len(widget["properties"]["metrics"])
+
+
+@pytest.mark.parametrize("count", [1, 600, 1000, 5000])
+def test_the_dashboard_stays_within_cloudwatch_quotas_at_any_size(count):
+    body = dashboard_body(make_spec(_with_repositories(count)))
+    assert all(_metric_count(w) <= 500 for w in body["widgets"])
+    assert sum(_metric_count(w) for w in body["widgets"]) <= 2500
+    assert len(body["widgets"]) <= 500
     positions = {(w["x"], w["y"]) for w in body["widgets"]}
     assert len(positions) == len(body["widgets"])  # no widget drawn over another
+
+
+def test_a_graph_of_more_than_500_repositories_is_split_while_the_dashboard_holds_them():
+    body = dashboard_body(make_spec(_with_repositories(600)))
+    pulls = [w for w in body["widgets"]
+             if w["properties"]["title"].startswith("Pulls per repository")]
+    assert [_metric_count(w) for w in pulls] == [500, 100]
+    assert pulls[1]["properties"]["title"].endswith("(2 of 2)")
+    assert len({r[3] for w in pulls for r in w["properties"]["metrics"]}) == 600
+
+
+def test_beyond_what_a_dashboard_holds_metrics_insights_shows_the_top_repositories():
+    body = dashboard_body(make_spec(_with_repositories(1000)))
+    queries = [row[0]["expression"] for w in body["widgets"]
+               for row in w["properties"]["metrics"] if isinstance(row[0], dict)]
+    assert len(queries) == 3
+    ours = [q for q in queries if '"ECRRep"' in q]
+    assert len(ours) == 2
+    assert all(f"WHERE Project = '{PROJECT}'" in q and q.endswith("LIMIT 100") for q in ours)
+    rates = [w for w in body["widgets"] if "failure rate" in w["properties"]["title"]]
+    assert [_metric_count(w) for w in rates] == [2]  # one row per destination region
 
 
 def test_a_body_that_is_not_json_always_differs():
