@@ -15,6 +15,7 @@ from typing import Any
 from ecrrep.cleanup.config import CleanupConfig
 
 OWNERSHIP_TAG = "ecrrep:project"  # ecrrep.naming.OWNERSHIP_TAG, which the zip does not hold
+MAX_DESCRIBE_BATCH = 100  # DescribeRepositories takes at most 100 repositoryNames
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,9 @@ def owned_repositories(
     ecr: Any, config: CleanupConfig
 ) -> tuple[dict[str, int | None], list[ForeignRepository]]:
     """The configured repositories (name → retention) this project may clean, and those it
-    must leave alone. One paginated DescribeRepositories, then one ListTagsForResource per
-    configured repository that exists."""
-    arns = repository_arns(ecr, config.repository_prefix)
+    must leave alone. DescribeRepositories by name (100 a call), then one ListTagsForResource
+    per configured repository that exists."""
+    arns = repository_arns(ecr, [config.repository_name(n) for n in config.repositories])
     kept: dict[str, int | None] = {}
     foreign: list[ForeignRepository] = []
     for name, days in config.repositories.items():
@@ -57,14 +58,40 @@ def owned_repositories(
     return kept, foreign
 
 
-def repository_arns(ecr: Any, prefix: str) -> dict[str, str]:
-    """Name → ARN of every repository under `<prefix>/` in the client's region."""
+def repository_arns(ecr: Any, names: list[str]) -> dict[str, str]:
+    """Name → ARN of those of `names` that exist. By name, not by listing the registry: the
+    function's role may describe only the repositories under the prefix, and IAM authorizes
+    DescribeRepositories on each repository named
+    (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html).
+    A batch naming a missing repository fails whole, so it is asked again name by name."""
     found: dict[str, str] = {}
-    for page in ecr.get_paginator("describe_repositories").paginate():
-        for repository in page.get("repositories", []):
-            if repository["repositoryName"].startswith(prefix + "/"):
-                found[repository["repositoryName"]] = repository["repositoryArn"]
+    for start in range(0, len(names), MAX_DESCRIBE_BATCH):
+        batch = names[start:start + MAX_DESCRIBE_BATCH]
+        try:
+            described = _describe(ecr, batch)
+        except Exception as exc:
+            if _code(exc) != "RepositoryNotFoundException":
+                raise
+            described = [d for name in batch for d in _describe_if_exists(ecr, name)]
+        found.update({d["repositoryName"]: d["repositoryArn"] for d in described})
     return found
+
+
+def _describe(ecr: Any, names: list[str]) -> list[dict[str, Any]]:
+    return ecr.describe_repositories(repositoryNames=names).get("repositories", [])
+
+
+def _describe_if_exists(ecr: Any, name: str) -> list[dict[str, Any]]:
+    try:
+        return _describe(ecr, [name])
+    except Exception as exc:
+        if _code(exc) == "RepositoryNotFoundException":
+            return []
+        raise
+
+
+def _code(exc: BaseException) -> str:
+    return getattr(exc, "response", {}).get("Error", {}).get("Code", "")
 
 
 def repository_owner(ecr: Any, arn: str) -> str | None:
@@ -73,8 +100,7 @@ def repository_owner(ecr: Any, arn: str) -> str | None:
     try:
         tags = ecr.list_tags_for_resource(resourceArn=arn).get("tags") or []
     except Exception as exc:
-        if getattr(exc, "response", {}).get("Error", {}).get("Code") == \
-                "RepositoryNotFoundException":
+        if _code(exc) == "RepositoryNotFoundException":
             return None
         raise
     return next((t["Value"] for t in tags if t.get("Key") == OWNERSHIP_TAG), None)

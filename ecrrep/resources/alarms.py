@@ -73,9 +73,10 @@ def _region_query_id(region: str) -> str:
     return "r_" + region.replace("-", "_")
 
 
-def failure_rate_alarm(spec: Spec, actions: list[str]) -> dict[str, Any]:
+def failure_rate_queries(spec: Spec) -> list[dict[str, Any]]:
+    """The highest ReplicationFailureRate of this project over the destination regions: one
+    query per region and a MAX, or one Metrics Insights query beyond 10 regions."""
     regions = spec.destination_regions
-    threshold = spec.monitoring.replication_failure_rate_percent
     if len(regions) <= MAX_ALARM_METRICS:
         queries = [
             {
@@ -107,6 +108,12 @@ def failure_rate_alarm(spec: Spec, actions: list[str]) -> dict[str, Any]:
             "Label": "Highest replication failure rate (%)",
             "ReturnData": True,
         }]
+    return queries
+
+
+def failure_rate_alarm(spec: Spec, actions: list[str]) -> dict[str, Any]:
+    regions = spec.destination_regions
+    threshold = spec.monitoring.replication_failure_rate_percent
     return normalise_alarm({
         "AlarmDescription": (
             f"More than {threshold:g}% of the source's images are missing or failed in one of "
@@ -116,7 +123,7 @@ def failure_rate_alarm(spec: Spec, actions: list[str]) -> dict[str, Any]:
         ),
         "AlarmActions": actions,
         "OKActions": actions,
-        "Metrics": queries,
+        "Metrics": failure_rate_queries(spec),
         "EvaluationPeriods": 1,
         "Threshold": threshold,
         "ComparisonOperator": "GreaterThanThreshold",

@@ -161,3 +161,37 @@ def test_describe_images_follows_every_page():
     assert [i["imageDigest"] for i in found] == ["sha256:1", "sha256:2"]
 
 
+
+
+def test_ownership_describes_repositories_by_name_and_survives_a_missing_one():
+    """By name, 100 a call (the role may not list the whole registry); a batch that names a
+    missing repository is asked again name by name."""
+    from dataclasses import replace
+
+    from ecrrep.cleanup.ownership import owned_repositories
+
+    client = boto3.client("ecr", region_name=SOURCE, aws_access_key_id="x",
+                          aws_secret_access_key="x")
+    names = {f"r{n:03d}": None for n in range(101)}
+    config = replace(CONFIG, repositories=names)
+    arn = "arn:aws:ecr:us-east-1:123456789012:repository/"
+    first = [f"apps/r{n:03d}" for n in range(100)]
+
+    def described(*full):
+        return {"repositories": [{"repositoryName": f, "repositoryArn": arn + f}
+                                 for f in full]}
+
+    with Stubber(client) as stub:
+        stub.add_response("describe_repositories", described(*first),
+                          {"repositoryNames": first})
+        stub.add_client_error("describe_repositories", "RepositoryNotFoundException",
+                              expected_params={"repositoryNames": ["apps/r100"]})
+        stub.add_client_error("describe_repositories", "RepositoryNotFoundException",
+                              expected_params={"repositoryNames": ["apps/r100"]})
+        for full in first:
+            tags = [{"Key": "ecrrep:project", "Value": "proj" if full != "apps/r007" else "x"}]
+            stub.add_response("list_tags_for_resource", {"tags": tags},
+                              {"resourceArn": arn + full})
+        kept, foreign = owned_repositories(client, config)
+    assert len(kept) == 100 and "r100" in kept  # missing: kept, to be reported missing
+    assert [(f.name, f.owner) for f in foreign] == [("r007", "x")]
