@@ -8,8 +8,10 @@ output depends on the zlib build, which would give two machines two hashes for t
 Line endings are normalised to LF for the same reason (a Windows checkout).
 
 The package holds the `ecrrep/cleanup/` package, `ecrrep/metrics.py` (the metrics the function
-publishes) and a minimal `ecrrep/__init__.py`: the real one reads the installed distribution's
-version, which does not exist inside Lambda.
+publishes), a minimal `ecrrep/__init__.py` (the real one reads the installed distribution's
+version, which does not exist inside Lambda) and the function's settings,
+`ecrrep/cleanup/settings.json` (see `ecrrep.cleanup.config` for why a file and not the
+environment): the code hash changes with the settings, as it should.
 """
 
 from __future__ import annotations
@@ -29,9 +31,15 @@ UNIX_SYSTEM = 3
 PACKAGE_STUB = b'"""ecrrep\'s cleanup function, as packaged for AWS Lambda."""\n'
 
 
-def package_files(root: Path = PACKAGE_ROOT) -> dict[str, bytes]:
-    """Archive name → content, for every file the function needs."""
+SETTINGS_ENTRY = "ecrrep/cleanup/settings.json"
+
+
+def package_files(root: Path = PACKAGE_ROOT, settings: str | None = None) -> dict[str, bytes]:
+    """Archive name → content, for every file the function needs (the settings file only
+    when `settings`, its text, is given)."""
     files = {"ecrrep/__init__.py": PACKAGE_STUB}
+    if settings is not None:
+        files[SETTINGS_ENTRY] = settings.encode("utf-8")
     cleanup = root / "cleanup"
     sources = sorted(cleanup.rglob("*.py")) if cleanup.is_dir() else []
     sources.append(root / "metrics.py")
@@ -61,7 +69,8 @@ def code_sha256(zip_bytes: bytes) -> str:
     return base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode("ascii")
 
 
-@lru_cache(maxsize=1)
-def cleanup_package() -> bytes:
-    """The cleanup function's zip, built once per process."""
-    return build_zip(package_files())
+@lru_cache(maxsize=4)
+def cleanup_package(settings: str) -> bytes:
+    """The cleanup function's zip with these settings (a CleanupConfig's `settings_text`),
+    built once per process."""
+    return build_zip(package_files(settings=settings))

@@ -2,6 +2,12 @@
 
 One implementation, used by the cleanup function on its schedule and by
 `validate-replication --publish-metrics`, so an alarm never watches a metric nobody sends.
+
+Every datum carries a `Project` dimension (the spec's project): two projects in one account
+and region then write two series, and one project's failure never trips the other's alarm.
+CloudWatch treats each combination of dimensions as its own metric
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Dimension),
+so every alarm and dashboard query names the same dimensions (`dimensions` below).
 """
 
 from __future__ import annotations
@@ -11,9 +17,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 NAMESPACE = "ECRRep"
+PROJECT = "Project"  # the dimension every ECRRep datum carries
 REPLICATION_FAILURE_RATE = "ReplicationFailureRate"  # percent, dimension DestinationRegion
 REPOSITORY_SIZE_BYTES = "RepositorySizeBytes"  # bytes, dimension RepositoryName
 IMAGES_EXPIRED = "ImagesExpired"  # count per cleanup run, dimension RepositoryName
+DESTINATION_REGION = "DestinationRegion"
+REPOSITORY_NAME = "RepositoryName"
 
 # PutMetricData accepts at most this many data points per call.
 MAX_DATA_PER_CALL = 1000
@@ -48,28 +57,38 @@ def repository_size_bytes(images: Iterable[Mapping[str, Any]]) -> int:
     return sum(int(image.get("imageSizeInBytes") or 0) for image in images)
 
 
-def replication_failure_rate_datum(destination_region: str, percent: float) -> dict[str, Any]:
+def dimensions(project: str, name: str, value: str) -> list[dict[str, str]]:
+    """A datum's dimensions: the project first, then what it is about."""
+    return [{"Name": PROJECT, "Value": project}, {"Name": name, "Value": value}]
+
+
+def replication_failure_rate_datum(destination_region: str, percent: float, *,
+                                   project: str | None = None) -> dict[str, Any]:
+    """`project` is required in substance: without it the datum has no Project dimension and
+    no alarm watches it (the default only keeps older callers running)."""
+    dims = (dimensions(project, DESTINATION_REGION, destination_region) if project
+            else [{"Name": DESTINATION_REGION, "Value": destination_region}])
     return {
         "MetricName": REPLICATION_FAILURE_RATE,
-        "Dimensions": [{"Name": "DestinationRegion", "Value": destination_region}],
+        "Dimensions": dims,
         "Value": float(percent),
         "Unit": "Percent",
     }
 
 
-def repository_size_datum(repository: str, size_bytes: int) -> dict[str, Any]:
+def repository_size_datum(repository: str, size_bytes: int, *, project: str) -> dict[str, Any]:
     return {
         "MetricName": REPOSITORY_SIZE_BYTES,
-        "Dimensions": [{"Name": "RepositoryName", "Value": repository}],
+        "Dimensions": dimensions(project, REPOSITORY_NAME, repository),
         "Value": float(size_bytes),
         "Unit": "Bytes",
     }
 
 
-def images_expired_datum(repository: str, count: int) -> dict[str, Any]:
+def images_expired_datum(repository: str, count: int, *, project: str) -> dict[str, Any]:
     return {
         "MetricName": IMAGES_EXPIRED,
-        "Dimensions": [{"Name": "RepositoryName", "Value": repository}],
+        "Dimensions": dimensions(project, REPOSITORY_NAME, repository),
         "Value": float(count),
         "Unit": "Count",
     }

@@ -1,33 +1,33 @@
-"""What the cleanup function is told: a dataclass, its environment-variable form (how Lambda
-passes it) and its derivation from the spec (how `ecrrep cleanup` and the function resource
-make it). Standard library only: this file ships in the Lambda zip."""
+"""What the cleanup function is told: a dataclass, its settings-file form (how the deployed
+function receives it) and its derivation from the spec (how `ecrrep cleanup` and the function
+resource make it). Standard library only: this file ships in the Lambda zip.
+
+The settings travel as `ecrrep/cleanup/settings.json` inside the function's own zip, not as
+environment variables: Lambda caps a function's environment at 4 KB in all
+(https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), which a JSON of
+every repository passes at about 200 repositories, while a deployment package may hold 50 MB
+zipped. The zip stays reproducible (fixed order, no timestamps), so the same settings give the
+same CodeSha256 and changed settings read as changed code, which is what they are.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 DEFAULT_RETENTION_DAYS = 30
 DEFAULT_GRACE_MINUTES = 30
 
-# The environment variables the function reads.
-REPOSITORY_PREFIX = "REPOSITORY_PREFIX"
-REPOSITORIES = "REPOSITORIES"  # JSON {name under the prefix: retention days or null}
-DEFAULT_RETENTION = "DEFAULT_RETENTION_DAYS"
-PROTECTED_TAG_PREFIXES = "PROTECTED_TAG_PREFIXES"  # comma-separated
-DRY_RUN = "DRY_RUN"  # true | false
-SOURCE_REGION = "SOURCE_REGION"
-DESTINATION_REGIONS = "DESTINATION_REGIONS"  # comma-separated
-REPLICATION_GRACE_MINUTES = "REPLICATION_GRACE_MINUTES"
-
-_TRUE = ("true", "1", "yes", "on")
-_FALSE = ("false", "0", "no", "off", "")
+# The file the function reads, next to this module inside the zip.
+SETTINGS_FILE = "settings.json"
 
 
 class ConfigError(ValueError):
-    """An environment variable the function cannot use; the message names it."""
+    """A setting the function cannot use; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,10 @@ class CleanupConfig:
     source_region: str
     repository_prefix: str
     # Managed repositories by their name under the prefix → days an image is kept (None: the
-    # default). Only these are cleaned: other repositories under the prefix are not ours.
+    # default). Only these are cleaned, and only while they carry our ownership tag.
     repositories: Mapping[str, int | None]
+    # The ecrrep:project value a repository must carry to be cleaned (see ownership.py).
+    project: str = ""
     destination_regions: tuple[str, ...] = ()
     default_retention_days: int = DEFAULT_RETENTION_DAYS
     protected_tag_prefixes: tuple[str, ...] = ()
@@ -50,35 +52,64 @@ class CleanupConfig:
         days = self.repositories.get(name)
         return self.default_retention_days if days is None else days
 
-    # -- environment ------------------------------------------------------------------------
+    # -- settings file ------------------------------------------------------------------------
 
-    def to_environment(self) -> dict[str, str]:
-        """The Lambda function's environment variables (compact: Lambda allows 4 KB)."""
+    def to_settings(self) -> dict[str, Any]:
         return {
-            SOURCE_REGION: self.source_region,
-            DESTINATION_REGIONS: ",".join(self.destination_regions),
-            REPOSITORY_PREFIX: self.repository_prefix,
-            REPOSITORIES: json.dumps(dict(self.repositories), separators=(",", ":"),
-                                     sort_keys=True),
-            DEFAULT_RETENTION: str(self.default_retention_days),
-            PROTECTED_TAG_PREFIXES: ",".join(self.protected_tag_prefixes),
-            DRY_RUN: "true" if self.dry_run else "false",
-            REPLICATION_GRACE_MINUTES: str(self.replication_grace_minutes),
+            "project": self.project,
+            "source_region": self.source_region,
+            "destination_regions": list(self.destination_regions),
+            "repository_prefix": self.repository_prefix,
+            "repositories": dict(self.repositories),
+            "default_retention_days": self.default_retention_days,
+            "protected_tag_prefixes": list(self.protected_tag_prefixes),
+            "dry_run": self.dry_run,
+            "replication_grace_minutes": self.replication_grace_minutes,
         }
 
+    def settings_text(self) -> str:
+        """The settings file's text: one canonical spelling, so equal settings give equal
+        bytes (and an equal code hash)."""
+        return json.dumps(self.to_settings(), sort_keys=True, separators=(",", ":")) + "\n"
+
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> CleanupConfig:
+    def from_settings(cls, settings: Any) -> CleanupConfig:
+        if not isinstance(settings, dict):
+            raise ConfigError("the settings must be a JSON object")
         return cls(
-            source_region=_required(environ, SOURCE_REGION),
-            repository_prefix=_required(environ, REPOSITORY_PREFIX),
-            repositories=_repositories(environ),
-            destination_regions=_listed(environ.get(DESTINATION_REGIONS, "")),
-            default_retention_days=_positive(environ, DEFAULT_RETENTION, DEFAULT_RETENTION_DAYS),
-            protected_tag_prefixes=_listed(environ.get(PROTECTED_TAG_PREFIXES, "")),
-            dry_run=_boolean(environ, DRY_RUN),
-            replication_grace_minutes=_positive(
-                environ, REPLICATION_GRACE_MINUTES, DEFAULT_GRACE_MINUTES, minimum=0),
+            project=_text(settings, "project"),
+            source_region=_text(settings, "source_region"),
+            repository_prefix=_text(settings, "repository_prefix"),
+            repositories=_repositories(settings.get("repositories")),
+            destination_regions=_texts(settings, "destination_regions"),
+            default_retention_days=_whole(settings, "default_retention_days",
+                                          DEFAULT_RETENTION_DAYS),
+            protected_tag_prefixes=_texts(settings, "protected_tag_prefixes"),
+            dry_run=_boolean(settings, "dry_run"),
+            replication_grace_minutes=_whole(settings, "replication_grace_minutes",
+                                             DEFAULT_GRACE_MINUTES, minimum=0),
         )
+
+    @classmethod
+    def from_settings_text(cls, text: str) -> CleanupConfig:
+        try:
+            settings = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{SETTINGS_FILE} is not JSON: {exc.msg}") from None
+        return cls.from_settings(settings)
+
+    @classmethod
+    def from_settings_file(cls, path: Path | None = None) -> CleanupConfig:
+        """The settings the package carries (or those of `path`); read through importlib so
+        that the package works from a directory (Lambda unpacks it) or a zip alike."""
+        try:
+            if path is None:
+                text = resources.files(__package__).joinpath(SETTINGS_FILE).read_text("utf-8")
+            else:
+                text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{SETTINGS_FILE} is missing from the function's package") from None
+        return cls.from_settings_text(text)
 
     # -- spec -------------------------------------------------------------------------------
 
@@ -86,6 +117,7 @@ class CleanupConfig:
     def from_spec(cls, spec: Any, dry_run: bool | None = None) -> CleanupConfig:
         """The configuration a spec (ecrrep.spec.Spec) gives; `dry_run` overrides the spec's."""
         return cls(
+            project=spec.project,
             source_region=spec.source_region,
             repository_prefix=spec.repository_prefix,
             repositories={r.name: spec.retention_days_for(r.name) for r in spec.repositories},
@@ -95,51 +127,43 @@ class CleanupConfig:
         )
 
 
-def _required(environ: Mapping[str, str], name: str) -> str:
-    value = environ.get(name, "").strip()
-    if not value:
+def _text(settings: Mapping[str, Any], name: str) -> str:
+    value = settings.get(name)
+    if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{name} is not set")
+    return value.strip()
+
+
+def _texts(settings: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    value = settings.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{name} must be a list of strings")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _boolean(settings: Mapping[str, Any], name: str) -> bool:
+    value = settings.get(name, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name} must be true or false (got {value!r})")
     return value
 
 
-def _listed(value: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in value.split(",") if item.strip())
+def _whole(settings: Mapping[str, Any], name: str, default: int, minimum: int = 1) -> int:
+    value = settings.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(f"{name} must be a whole number (got {value!r})")
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum} (got {value})")
+    return value
 
 
-def _boolean(environ: Mapping[str, str], name: str) -> bool:
-    value = environ.get(name, "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ConfigError(f"{name} must be true or false (got {value!r})")
-
-
-def _positive(environ: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
-    value = environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number (got {value!r})") from None
-    if number < minimum:
-        raise ConfigError(f"{name} must be at least {minimum} (got {number})")
-    return number
-
-
-def _repositories(environ: Mapping[str, str]) -> dict[str, int | None]:
-    text = _required(environ, REPOSITORIES)
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{REPOSITORIES} is not JSON: {exc.msg}") from None
+def _repositories(value: Any) -> dict[str, int | None]:
     if not isinstance(value, dict) or not all(
         days is None or (isinstance(days, int) and not isinstance(days, bool) and days >= 1)
         for days in value.values()
     ):
         raise ConfigError(
-            f"{REPOSITORIES} must be a JSON object of repository name → retention days "
+            "repositories must be a JSON object of repository name → retention days "
             '(a positive whole number, or null for the default), e.g. {"production":90}'
         )
     return value

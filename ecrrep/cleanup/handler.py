@@ -1,21 +1,23 @@
 """The cleanup function: expire old images, then publish the metrics the alarms watch.
 
-For each managed repository in the source region it deletes the images older than the
-repository's retention, except those with a tag starting with a protected prefix and the
-repository's newest image; in batches of at most 100; nothing in a dry run. It logs one line
-per image, then publishes (namespace ECRRep) ImagesExpired and RepositorySizeBytes per
+It first keeps only the configured repositories the project owns (`ownership.py`: the
+`ecrrep:project` tag read from each repository), so another project's repository under the
+same prefix is never touched. For each of those in the source region it deletes the images
+older than the repository's retention, except those with a tag starting with a protected
+prefix and the repository's newest image; in batches of at most 100; nothing in a dry run. It
+logs one line per image, then publishes (namespace ECRRep) ImagesExpired and RepositorySizeBytes per
 repository and ReplicationFailureRate per destination region. A dry run publishes them too
 (ImagesExpired 0): the alarms watch the other two whatever the mode.
 
 Lambda calls `handler(event, context)`; `ecrrep cleanup` and the tests call `run_cleanup` with
 a configuration, a client factory and, for tests, the time to judge ages against.
 Imports: the standard library, boto3 and ecrrep.metrics only (the Lambda zip holds no more).
+Lambda reads its configuration from the settings file in its own package (see config.py).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -23,6 +25,8 @@ from typing import Any
 
 from ecrrep import metrics
 from ecrrep.cleanup.config import CleanupConfig
+from ecrrep.cleanup.ownership import ForeignRepository, owned_repositories
+from ecrrep.cleanup.references import is_index, kept_by_reference
 
 logger = logging.getLogger("ecrrep.cleanup")
 
@@ -36,6 +40,9 @@ DELETED = "deleted"
 WOULD_DELETE = "would-delete"
 FAILED = "failed"
 GONE = "gone"  # already deleted by someone else (or an earlier attempt): nothing to do
+# ECR refused: the image is a child of an index that stays. Kept, as it should be; not a failure.
+KEPT = "kept"
+REFERENCED_BY_INDEX = "ImageReferencedByManifestList"
 
 
 # -- entry points ----------------------------------------------------------------------------
@@ -46,7 +53,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     never turn a configured dry run off."""
     # Lambda's root logger has the handler; our records propagate to it from INFO up.
     logger.setLevel(logging.INFO)
-    config = CleanupConfig.from_environment(os.environ)
+    config = CleanupConfig.from_settings_file()
     if isinstance(event, dict) and event.get("dry_run") is True:
         config = replace(config, dry_run=True)
     return run_cleanup(config, lambda_clients())
@@ -72,18 +79,25 @@ def run_cleanup(config: CleanupConfig, clients: Clients, now: datetime | None = 
     """Clean every managed repository, publish the metrics; a JSON-ready summary."""
     now = now or datetime.now(UTC)
     ecr = clients("ecr", config.source_region)
-    results = [clean_repository(ecr, config, name, now) for name in config.repositories]
+    owned, foreign = owned_repositories(ecr, config)
+    for repository in foreign:
+        logger.warning("%s", repository.message(config.project))
+    results = [clean_repository(ecr, config, name, now) for name in owned]
     present = [r for r in results if r.exists]
     rates = [
         replication_in(clients("ecr", region), region, present, now,
                        timedelta(minutes=config.replication_grace_minutes))
         for region in config.destination_regions
     ]
-    data = [metrics.images_expired_datum(r.repository, r.deleted) for r in present]
-    data += [metrics.repository_size_datum(r.repository, r.size_bytes) for r in present]
-    data += [metrics.replication_failure_rate_datum(r.region, r.percent) for r in rates]
+    project = config.project
+    data = [metrics.images_expired_datum(r.repository, r.deleted, project=project)
+            for r in present]
+    data += [metrics.repository_size_datum(r.repository, r.size_bytes, project=project)
+             for r in present]
+    data += [metrics.replication_failure_rate_datum(r.region, r.percent, project=project)
+             for r in rates]
     published = metrics.publish(clients("cloudwatch", config.source_region), data)
-    return summary(config, now, results, rates, published)
+    return summary(config, now, results, rates, published, foreign)
 
 
 # -- one repository --------------------------------------------------------------------------
@@ -98,6 +112,7 @@ class RepositoryResult:
     images: list[dict[str, Any]] = field(default_factory=list)  # as found, describe_images
     expired: list[dict[str, Any]] = field(default_factory=list)  # with "status"
     protected: int = 0
+    referenced: int = 0  # past retention, kept because an image that stays references it
 
     @property
     def deleted(self) -> int:
@@ -122,6 +137,7 @@ class RepositoryResult:
             "expired": self.expired,
             "deleted": self.deleted,
             "protected": self.protected,
+            "referenced": self.referenced,
             "failed": sum(e["status"] == FAILED for e in self.expired),
             "size_bytes": self.size_bytes,
         }
@@ -141,12 +157,22 @@ def clean_repository(ecr: Any, config: CleanupConfig, name: str, now: datetime) 
         return result
     old, result.protected = images_to_expire(
         result.images, result.retention_days, config.protected_tag_prefixes, now)
+    referenced = kept_by_reference(ecr, repository, result.images, old)
+    result.referenced = len(referenced)
+    old = [i for i in old if i["imageDigest"] not in referenced]
     if config.dry_run:
         result.expired = [_entry(image, WOULD_DELETE, now) for image in old]
         for entry in result.expired:
             logger.info("would delete %s", _describe(repository, entry, result.retention_days))
     else:
-        result.expired = delete_images(ecr, repository, old, now, result.retention_days)
+        # Indexes in calls of their own, before the rest: ECR refuses to delete a child while
+        # its index exists, and a batch's order is not a promise.
+        indexes = [i for i in old if is_index(i)]
+        others = [i for i in old if not is_index(i)]
+        result.expired = [
+            *delete_images(ecr, repository, indexes, now, result.retention_days),
+            *delete_images(ecr, repository, others, now, result.retention_days),
+        ]
     return result
 
 
@@ -201,6 +227,10 @@ def _after_delete(
     elif failure.get("failureCode") == "ImageNotFound":
         entry = _entry(image, GONE, now)
         logger.info("already gone %s", _describe(repository, entry, retention))
+    elif failure.get("failureCode") == REFERENCED_BY_INDEX:
+        entry = _entry(image, KEPT, now)
+        logger.info("kept %s: an image index that stays refers to it",
+                    _describe(repository, entry, retention))
     else:
         entry = _entry(image, FAILED, now)
         entry["error"] = f"{failure.get('failureCode')}: {failure.get('failureReason')}"
@@ -276,8 +306,10 @@ def summary(
     results: list[RepositoryResult],
     rates: list[ReplicationRate],
     published: int,
+    foreign: list[ForeignRepository] | None = None,
 ) -> dict[str, Any]:
     expired = [e for r in results for e in r.expired]
+    foreign = foreign or []
     return {
         "dry_run": config.dry_run,
         "checked_at": _iso(now),
@@ -285,6 +317,8 @@ def summary(
         "protected_tag_prefixes": list(config.protected_tag_prefixes),
         "repositories": [r.to_json() for r in results],
         "replication": [r.to_json() for r in rates],
+        # Configured repositories left alone because the project does not own them.
+        "skipped": [{**f.to_json(), "message": f.message(config.project)} for f in foreign],
         "deleted": sum(e["status"] == DELETED for e in expired),
         "would_delete": sum(e["status"] == WOULD_DELETE for e in expired),
         "failed": sum(e["status"] == FAILED for e in expired),

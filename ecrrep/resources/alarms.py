@@ -4,20 +4,25 @@
   destination regions (one query per DestinationRegion and a MAX expression), above
   `replication_failure_rate_percent`.
 - `<project>-<repo>-pull-count`: `AWS/ECR RepositoryPullCount` (ECR's own metric), Sum over
-  5 minutes, above `pull_count_per_5min`.
+  5 minutes, above `pull_count_per_5min`. It watches the source region only: pulls of the
+  replicas are counted by each destination region's CloudWatch, which this alarm does not see.
+  That is a choice: the source is where CI and most consumers pull, and an alarm per
+  repository per region would multiply the alarms (and their cost) by the number of regions.
 - `<project>-<repo>-size`: `ECRRep RepositorySizeBytes` above `repository_size_gib` GiB.
 
 The ECRRep metrics are published by the cleanup function on its schedule and by
-`ecrrep validate-replication --publish-metrics` (see `ecrrep.metrics`).
+`ecrrep validate-replication --publish-metrics` (see `ecrrep.metrics`), each with a `Project`
+dimension, which every ECRRep alarm names too: another project's failures in the same account
+and region never trip ours.
 
 Every alarm notifies the alert topic on ALARM and on OK. With `notifications.enabled: false`
 there is no topic, so the alarms have no actions: they still change state and show on the
 dashboard and console, which is what someone who turned notifications off asked for.
 
-Alarms are compared by meaning: `normalise_alarm` keeps the PutMetricAlarm parameters we
-manage, fills in or drops what CloudWatch defaults (`ALARM_EMPTY_VALUES`, after Cloud
-Custodian's LAMBDA_EMPTY_VALUES), and orders lists, so what describe_alarms returns equals
-what we would send and a second plan is empty.
+Alarms are compared by meaning (`alarm_documents`): `normalise_alarm` keeps the
+PutMetricAlarm parameters we manage, fills in or drops what CloudWatch defaults
+(`ALARM_EMPTY_VALUES`, after Cloud Custodian's LAMBDA_EMPTY_VALUES), and orders lists, so what
+describe_alarms returns equals what we would send and a second plan is empty.
 """
 
 from __future__ import annotations
@@ -26,9 +31,15 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ecrrep import metrics, naming
-from ecrrep.aws import AwsError, aws_action, paginate
-from ecrrep.diff import tag_changes
+from ecrrep.aws import AwsError, aws_action, aws_error, paginate
+from ecrrep.diff import DiffOptions, tag_changes
 from ecrrep.plan import Change, Resource
+from ecrrep.resources.alarm_documents import (  # noqa: F401  (re-exported)
+    ALARM_EMPTY_VALUES,
+    ALARM_FIELDS,
+    namespaces_of,
+    normalise_alarm,
+)
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 from ecrrep.resources.ecr_listing import dict_to_tags, tags_to_dict
 from ecrrep.resources.repositories import desired_tags
@@ -46,103 +57,13 @@ PULL_PERIOD_SECONDS = 300
 # `validate-replication --publish-metrics`: an hour's Maximum holds that one value.
 PUBLISHED_PERIOD_SECONDS = 3600
 
+# PutMetricAlarm's AlarmName is 1 to 255 characters (botocore's model for CloudWatch;
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+MAX_ALARM_NAME = 255
+
 # CloudWatch refuses more than 10 metrics in one metric-math alarm. Beyond that, one Metrics
 # Insights query takes the maximum over every DestinationRegion at once.
 MAX_ALARM_METRICS = 10
-
-# The PutMetricAlarm parameters ecrrep manages (all but the name and the tags).
-ALARM_FIELDS = (
-    "AlarmDescription", "ActionsEnabled", "OKActions", "AlarmActions",
-    "InsufficientDataActions", "MetricName", "Namespace", "Statistic", "ExtendedStatistic",
-    "Dimensions", "Period", "Unit", "EvaluationPeriods", "DatapointsToAlarm", "Threshold",
-    "ComparisonOperator", "TreatMissingData", "EvaluateLowSampleCountPercentile", "Metrics",
-    "ThresholdMetricId",
-)
-# What CloudWatch assumes when a parameter is left out, and hands back (or omits) in
-# describe_alarms. A field equal to its default is dropped on both sides.
-ALARM_EMPTY_VALUES: dict[str, Any] = {
-    "AlarmDescription": "",
-    "ActionsEnabled": True,
-    "OKActions": [],
-    "AlarmActions": [],
-    "InsufficientDataActions": [],
-    "Dimensions": [],
-    "Metrics": [],
-    "TreatMissingData": "missing",
-    "Unit": None,
-    "ExtendedStatistic": None,
-    "EvaluateLowSampleCountPercentile": "",
-    "ThresholdMetricId": None,
-    "DatapointsToAlarm": None,
-}
-
-
-# -- normalisation (pure) --------------------------------------------------------------------
-
-
-def _dimensions(dimensions: list[dict[str, str]] | None) -> list[dict[str, str]]:
-    return sorted(({"Name": d["Name"], "Value": d["Value"]} for d in dimensions or []),
-                  key=lambda d: (d["Name"], d["Value"]))
-
-
-def _metric_query(query: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"Id": query["Id"]}
-    stat = query.get("MetricStat")
-    if stat:
-        metric = stat["Metric"]
-        normal_metric = {"Namespace": metric["Namespace"], "MetricName": metric["MetricName"]}
-        if metric.get("Dimensions"):
-            normal_metric["Dimensions"] = _dimensions(metric["Dimensions"])
-        normal_stat: dict[str, Any] = {"Metric": normal_metric, "Period": int(stat["Period"]),
-                                       "Stat": stat["Stat"]}
-        if stat.get("Unit"):
-            normal_stat["Unit"] = stat["Unit"]
-        out["MetricStat"] = normal_stat
-    for key in ("Expression", "Label", "AccountId"):
-        if query.get(key):
-            out[key] = query[key]
-    if query.get("Period") is not None:
-        out["Period"] = int(query["Period"])
-    # Left out, ReturnData means true: the query is the one the alarm watches.
-    out["ReturnData"] = bool(query.get("ReturnData", True))
-    return out
-
-
-def normalise_alarm(alarm: dict[str, Any]) -> dict[str, Any]:
-    """The managed fields of an alarm (PutMetricAlarm parameters or a describe_alarms entry),
-    without CloudWatch's defaults, lists in a fixed order: equal alarms compare equal."""
-    out: dict[str, Any] = {}
-    for key in ALARM_FIELDS:
-        value = alarm.get(key)
-        if value is None or value == ALARM_EMPTY_VALUES.get(key, object()):
-            continue
-        if key in ("OKActions", "AlarmActions", "InsufficientDataActions"):
-            value = sorted(set(value))
-        elif key == "Dimensions":
-            value = _dimensions(value)
-        elif key == "Metrics":
-            value = sorted((_metric_query(q) for q in value), key=lambda q: q["Id"])
-        elif key == "Threshold":
-            value = float(value)
-        elif key in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):
-            value = int(value)
-        out[key] = value
-    # DatapointsToAlarm left out means "every evaluation period", which is how AWS reads it.
-    if out.get("DatapointsToAlarm") == out.get("EvaluationPeriods"):
-        out.pop("DatapointsToAlarm", None)
-    return out
-
-
-def namespaces_of(alarm: dict[str, Any]) -> set[str]:
-    """Every metric namespace an alarm (normalised) watches."""
-    found = {alarm["Namespace"]} if alarm.get("Namespace") else set()
-    for query in alarm.get("Metrics", []):
-        if "MetricStat" in query:
-            found.add(query["MetricStat"]["Metric"]["Namespace"])
-        expression = query.get("Expression", "")
-        found.update(re.findall(r'SCHEMA\(\s*"([^"]+)"', expression))
-    return found
-
 
 # -- the alarms the spec asks for (pure) -----------------------------------------------------
 
@@ -152,9 +73,10 @@ def _region_query_id(region: str) -> str:
     return "r_" + region.replace("-", "_")
 
 
-def failure_rate_alarm(spec: Spec, actions: list[str]) -> dict[str, Any]:
+def failure_rate_queries(spec: Spec) -> list[dict[str, Any]]:
+    """The highest ReplicationFailureRate of this project over the destination regions: one
+    query per region and a MAX, or one Metrics Insights query beyond 10 regions."""
     regions = spec.destination_regions
-    threshold = spec.monitoring.replication_failure_rate_percent
     if len(regions) <= MAX_ALARM_METRICS:
         queries = [
             {
@@ -163,7 +85,8 @@ def failure_rate_alarm(spec: Spec, actions: list[str]) -> dict[str, Any]:
                     "Metric": {
                         "Namespace": metrics.NAMESPACE,
                         "MetricName": metrics.REPLICATION_FAILURE_RATE,
-                        "Dimensions": [{"Name": "DestinationRegion", "Value": region}],
+                        "Dimensions": metrics.dimensions(
+                            spec.project, metrics.DESTINATION_REGION, region),
                     },
                     "Period": PUBLISHED_PERIOD_SECONDS,
                     "Stat": "Maximum",
@@ -179,11 +102,18 @@ def failure_rate_alarm(spec: Spec, actions: list[str]) -> dict[str, Any]:
         queries = [{
             "Id": "failure_rate",
             "Expression": (f'SELECT MAX({metrics.REPLICATION_FAILURE_RATE}) FROM '
-                           f'SCHEMA("{metrics.NAMESPACE}", DestinationRegion)'),
+                           f'SCHEMA("{metrics.NAMESPACE}", {metrics.DESTINATION_REGION}, '
+                           f"{metrics.PROJECT}) WHERE {metrics.PROJECT} = '{spec.project}'"),
             "Period": PUBLISHED_PERIOD_SECONDS,
             "Label": "Highest replication failure rate (%)",
             "ReturnData": True,
         }]
+    return queries
+
+
+def failure_rate_alarm(spec: Spec, actions: list[str]) -> dict[str, Any]:
+    regions = spec.destination_regions
+    threshold = spec.monitoring.replication_failure_rate_percent
     return normalise_alarm({
         "AlarmDescription": (
             f"More than {threshold:g}% of the source's images are missing or failed in one of "
@@ -193,7 +123,7 @@ def failure_rate_alarm(spec: Spec, actions: list[str]) -> dict[str, Any]:
         ),
         "AlarmActions": actions,
         "OKActions": actions,
-        "Metrics": queries,
+        "Metrics": failure_rate_queries(spec),
         "EvaluationPeriods": 1,
         "Threshold": threshold,
         "ComparisonOperator": "GreaterThanThreshold",
@@ -236,7 +166,7 @@ def size_alarm(spec: Spec, repository: str, actions: list[str]) -> dict[str, Any
         "OKActions": actions,
         "Namespace": metrics.NAMESPACE,
         "MetricName": metrics.REPOSITORY_SIZE_BYTES,
-        "Dimensions": [{"Name": "RepositoryName", "Value": repository}],
+        "Dimensions": metrics.dimensions(spec.project, metrics.REPOSITORY_NAME, repository),
         "Statistic": "Maximum",
         "Period": PUBLISHED_PERIOD_SECONDS,
         "EvaluationPeriods": 1,
@@ -248,9 +178,9 @@ def size_alarm(spec: Spec, repository: str, actions: list[str]) -> dict[str, Any
     })
 
 
-def _owned_alarm_tags(ctx: AwsContext, region: str, project: str) -> dict[str, dict[str, str]]:
-    """The tags of every alarm carrying our ownership tag, by ARN, in one paginated call
-    rather than one ListTagsForResource per alarm (two alarms per repository add up)."""
+def _indexed_alarm_tags(ctx: AwsContext, region: str, project: str) -> dict[str, dict[str, str]]:
+    """The tagging API's view of our alarms, by ARN: one paginated call instead of one
+    ListTagsForResource per alarm. Only a shortcut (see `Alarms.read`)."""
     client = ctx.client("resourcegroupstaggingapi", region)
     with aws_action(f"alarms tagged {naming.OWNERSHIP_TAG}={project} ({region})",
                     "GetResources"):
@@ -260,6 +190,16 @@ def _owned_alarm_tags(ctx: AwsContext, region: str, project: str) -> dict[str, d
             ResourceTypeFilters=["cloudwatch:alarm"],
         )
     return {m["ResourceARN"]: tags_to_dict(m.get("Tags")) for m in mappings}
+
+
+def _alarm_tags(client: Any, alarm: dict[str, Any]) -> dict[str, str] | None:
+    """The tags read from the alarm itself; None when it was deleted since it was listed."""
+    with aws_action(f"alarm {alarm['AlarmName']}", "ListTagsForResource"):
+        try:
+            answer = client.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])
+        except aws_error("ResourceNotFoundException", "ResourceNotFound"):
+            return None
+    return tags_to_dict(answer.get("Tags"))
 
 
 def alarm_summary(alarm: dict[str, Any]) -> list[str]:
@@ -339,6 +279,17 @@ class Alarms(ResourceKind):
         ]
 
     def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
+        """Every alarm named `<project>-…` of our shapes (so also those of repositories the
+        spec no longer names), owned when its tags say so.
+
+        The tags come from the alarm itself (ListTagsForResource), except in one case: the
+        tagging index (tag:GetResources) lags, so right after an apply our alarms may be
+        missing from it or carry old tags
+        (https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetResources.html),
+        but when it shows an alarm the spec wants with exactly the tags the spec wants, that
+        agreement is taken as read: a no-op plan then costs no call per alarm. Anything else
+        (an alarm missing from the index, other tags, an alarm the spec no longer wants and
+        may delete) is decided from the alarm's own tags."""
         region = spec.source_region
         client = ctx.client("cloudwatch", region)
         wanted = set(desired_alarms(spec, ctx.account_id(region)))
@@ -347,23 +298,34 @@ class Alarms(ResourceKind):
                                  AlarmNamePrefix=f"{spec.project}-", AlarmTypes=["MetricAlarm"])
         candidates = [a for a in described if a["AlarmName"] in wanted
                       or is_our_alarm_name(a["AlarmName"], spec.project)]
-        owned_tags = _owned_alarm_tags(ctx, region, spec.project)
+        indexed = _indexed_alarm_tags(ctx, region, spec.project) if candidates else {}
+        agreed = desired_tags(spec)
 
         def with_tags(alarm: dict[str, Any]) -> Resource | None:
-            tags = owned_tags.get(alarm["AlarmArn"])
-            owned = tags is not None
-            if not owned:
-                if alarm["AlarmName"] not in wanted:
-                    return None  # another project's alarm that happens to share our prefix
-                # A conflict: read its tags to show them (rare, so one call each is fine).
-                with aws_action(f"alarm {alarm['AlarmName']}", "ListTagsForResource"):
-                    tags = tags_to_dict(client.list_tags_for_resource(
-                        ResourceARN=alarm["AlarmArn"]).get("Tags"))
+            tags: dict[str, str] | None = indexed.get(alarm["AlarmArn"])
+            if alarm["AlarmName"] not in wanted or tags != agreed:
+                tags = _alarm_tags(client, alarm)
+            if tags is None:
+                return None  # deleted since it was listed
+            owned = tags.get(naming.OWNERSHIP_TAG) == spec.project
+            if not owned and alarm["AlarmName"] not in wanted:
+                return None  # someone else's alarm that happens to share our prefix
             return Resource(self.type, region, alarm["AlarmName"],
                             {**normalise_alarm(alarm), "tags": tags}, owned=owned,
                             facts={"arn": alarm["AlarmArn"]})
 
         return [r for r in ctx.map(with_tags, candidates) if r is not None]
+
+    def diff(self, desired: list[Resource], current: list[Resource],
+             options: DiffOptions) -> list[Change]:
+        """An alarm name CloudWatch would refuse blocks the plan, before any change."""
+        changes = super().diff(desired, current, options)
+        for change in changes:
+            if change.action == "create" and len(change.name) > MAX_ALARM_NAME:
+                change.blocked = (
+                    f"the alarm name is {len(change.name)} characters; CloudWatch allows at "
+                    f"most {MAX_ALARM_NAME}: shorten the project or the repository name")
+        return changes
 
     def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
         client = ctx.client("cloudwatch", change.region)
@@ -373,8 +335,12 @@ class Alarms(ResourceKind):
             elif change.action == "update":
                 self._update(client, change)
             elif change.action == "delete":
-                # DeleteAlarms succeeds for alarms that are already gone.
-                client.delete_alarms(AlarmNames=[change.name])
+                # An alarm already gone (a retried delete, or deleted by hand) is done: AWS
+                # may answer ResourceNotFound for a name that does not exist.
+                try:
+                    client.delete_alarms(AlarmNames=[change.name])
+                except aws_error("ResourceNotFound", "ResourceNotFoundException"):
+                    pass
 
     def _create(self, client: Any, change: Change) -> None:
         after = change.after or {}

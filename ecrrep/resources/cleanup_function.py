@@ -5,22 +5,30 @@ Its code is the `ecrrep.cleanup` package shipped inside ecrrep, zipped reproduci
 unchanged function is never updated, and a changed one gets its code and its configuration in
 two separate calls (Lambda has no call for both).
 
-Configuration reaches the handler as environment variables (`function_environment`). The role
-is `<project>-ecr-cleanup` from the roles kind, which runs earlier in the dependency order;
-with `iam.create_roles: false` a role of that name must already exist.
+Configuration reaches the handler as a settings file inside the zip (`function_settings`; why
+not environment variables: see `ecrrep.cleanup.config`): the plan carries the settings' text in
+the change's facts, so apply builds exactly the zip whose hash the plan compared. The role is
+`<project>-ecr-cleanup` from the roles kind, which runs earlier in the dependency order and
+creates it whenever the function exists.
+
+Tags are read with ListTags: GetFunction returns them only to an identity also allowed
+lambda:ListTags, and otherwise answers with a `TagsError` instead
+(https://docs.aws.amazon.com/lambda/latest/api/API_GetFunction.html), which must never read as
+"untagged" (that would make our own function a conflict).
 """
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import lambda_package, naming
-from ecrrep.aws import AwsError, aws_action, error_code
+from ecrrep import documents, lambda_package, naming
+from ecrrep.aws import AwsError, aws_action, aws_error
 from ecrrep.cleanup.config import CleanupConfig
+from ecrrep.cleanup.ownership import OWNERSHIP_TAG
 from ecrrep.diff import tag_changes
 from ecrrep.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
+from ecrrep.resources.propagation import after_iam_propagation
 from ecrrep.resources.repositories import desired_tags
 
 if TYPE_CHECKING:
@@ -35,10 +43,9 @@ TIMEOUT_SECONDS = 300
 MEMORY_MB = 256
 DESCRIPTION = "Deletes expired ECR images and publishes ECRRep metrics (managed by ecrrep)"
 
-# New IAM roles take a few seconds to be usable by Lambda ("The role defined for the function
-# cannot be assumed by Lambda"). A bounded wait covers it; the emulator succeeds at once.
-ROLE_PROPAGATION_ATTEMPTS = 8
-ROLE_PROPAGATION_DELAY_SECONDS = 3.0
+# Lambda's refusal of a role that IAM has not propagated yet (see propagation.py).
+ROLE_NOT_READY_CODE = "InvalidParameterValueException"
+ROLE_NOT_READY_MESSAGE = "cannot be assumed by Lambda"
 
 # Lambda's defaults for the fields we manage, so a field it omits compares as its default.
 FUNCTION_EMPTY_VALUES: dict[str, Any] = {
@@ -49,12 +56,47 @@ FUNCTION_EMPTY_VALUES: dict[str, Any] = {
 }
 
 
-def function_environment(spec: Spec) -> dict[str, str]:
-    """What the handler reads (REPOSITORY_PREFIX, REPOSITORIES, DEFAULT_RETENTION_DAYS,
-    PROTECTED_TAG_PREFIXES, DRY_RUN, SOURCE_REGION, DESTINATION_REGIONS,
-    REPLICATION_GRACE_MINUTES), written by the handler's own configuration class so the two
-    sides cannot disagree."""
-    return CleanupConfig.from_spec(spec).to_environment()
+def function_settings(spec: Spec) -> str:
+    """The settings file the handler reads, written by the handler's own configuration class
+    so the two sides cannot disagree."""
+    return CleanupConfig.from_spec(spec).settings_text()
+
+
+def cleanup_role_policy(spec: Spec, account_id: str) -> dict[str, Any]:
+    """What the cleanup function does: read images and repository tags everywhere under the
+    prefix, delete images in the source region only from repositories tagged as ours, publish
+    its metrics and write its own logs.
+
+    The delete is conditioned on `aws:ResourceTag/ecrrep:project`: ECR authorizes on the
+    repository's tags for BatchDeleteImage, whose resource type `repository` lists the
+    condition keys aws:ResourceTag/${TagKey} and ecr:ResourceTag/${TagKey}
+    (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html,
+    https://docs.aws.amazon.com/AmazonECR/latest/userguide/security_iam_service-with-iam.html#security_iam_service-with-iam-tags).
+    So even a bug in the handler's own ownership check cannot delete from another project's
+    repository under the same prefix."""
+    prefix = spec.repository_prefix
+    everywhere = [naming.repository_arn(r, account_id, f"{prefix}/*") for r in spec.regions]
+    source = naming.repository_arn(spec.source_region, account_id, f"{prefix}/*")
+    return documents.normalise_policy({
+        "Version": documents.POLICY_VERSION,
+        "Statement": [
+            {"Sid": "ReadImages", "Effect": "Allow",
+             "Action": ["ecr:BatchGetImage", "ecr:DescribeImages", "ecr:DescribeRepositories",
+                        "ecr:ListImages", "ecr:ListTagsForResource"],
+             "Resource": everywhere},
+            {"Sid": "DeleteExpiredImagesOfOurRepositories", "Effect": "Allow",
+             "Action": ["ecr:BatchDeleteImage"], "Resource": source,
+             "Condition": {"StringEquals": {f"aws:ResourceTag/{OWNERSHIP_TAG}": spec.project}}},
+            # PutMetricData takes no resource; the condition keeps it to our namespace.
+            {"Sid": "PublishMetrics", "Effect": "Allow", "Action": ["cloudwatch:PutMetricData"],
+             "Resource": "*",
+             "Condition": {"StringEquals": {"cloudwatch:namespace": "ECRRep"}}},
+            {"Sid": "WriteLogs", "Effect": "Allow",
+             "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": naming.cleanup_log_group_arn(spec.source_region, account_id,
+                                                      spec.project)},
+        ],
+    })
 
 
 def function_attrs(configuration: dict[str, Any], tags: dict[str, str]) -> dict[str, Any]:
@@ -89,20 +131,22 @@ class CleanupFunction(ResourceKind):
             return []
         name = naming.cleanup_function_name(spec.project)
         role = naming.role_arn(target.account_id, naming.cleanup_role_name(spec.project))
-        sha = lambda_package.code_sha256(lambda_package.cleanup_package())
+        settings = function_settings(spec)
+        sha = lambda_package.code_sha256(lambda_package.cleanup_package(settings))
         attrs = function_attrs({
             "Runtime": RUNTIME, "Handler": HANDLER, "Role": role, "Timeout": TIMEOUT_SECONDS,
-            "MemorySize": MEMORY_MB, "Description": DESCRIPTION,
-            "Environment": {"Variables": function_environment(spec)}, "CodeSha256": sha,
+            "MemorySize": MEMORY_MB, "Description": DESCRIPTION, "CodeSha256": sha,
         }, desired_tags(spec))
+        files = len(lambda_package.package_files(settings=settings))
         summary = [f"{RUNTIME}, handler {HANDLER}, {MEMORY_MB} MB, {TIMEOUT_SECONDS} s",
                    f"role {naming.cleanup_role_name(spec.project)}",
-                   f"code {sha} ({len(lambda_package.package_files())} files)",
-                   "environment: " + ", ".join(
-                       f"{k}={v}" for k, v in attrs["environment"].items())]
+                   f"code {sha} ({files} files, settings included)",
+                   f"settings: {len(spec.repositories)} repositories under "
+                   f"{spec.repository_prefix}/, dry run {str(spec.cleanup.dry_run).lower()}"]
         return [Resource(self.type, spec.source_region, name, attrs, facts={
             "arn": naming.function_arn(spec.source_region, target.account_id, name),
             "summary": summary,
+            "settings": settings,
         })]
 
     def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
@@ -111,12 +155,10 @@ class CleanupFunction(ResourceKind):
         with aws_action(f"function {name}"):
             try:
                 answer = client.get_function(FunctionName=name)
-            except Exception as exc:
-                if error_code(exc) == "ResourceNotFoundException":
-                    return []
-                raise
-        configuration = answer["Configuration"]
-        tags = answer.get("Tags") or {}
+            except aws_error("ResourceNotFoundException"):
+                return []
+            configuration = answer["Configuration"]
+            tags = function_tags(client, answer)
         return [Resource(self.type, spec.source_region, name, function_attrs(configuration, tags),
                          owned=tags.get(naming.OWNERSHIP_TAG) == spec.project,
                          facts={"arn": configuration["FunctionArn"]})]
@@ -131,9 +173,8 @@ class CleanupFunction(ResourceKind):
             elif change.action == "delete":
                 try:
                     client.delete_function(FunctionName=change.name)
-                except Exception as exc:
-                    if error_code(exc) != "ResourceNotFoundException":
-                        raise
+                except aws_error("ResourceNotFoundException"):
+                    pass
 
     def _create(self, client: Any, change: Change) -> None:
         after = change.after or {}
@@ -144,25 +185,18 @@ class CleanupFunction(ResourceKind):
             "Tags": after["tags"],
             **_configuration_params(after),
         }
-        for attempt in range(1, ROLE_PROPAGATION_ATTEMPTS + 1):
-            try:
-                client.create_function(**params)
-                break
-            except Exception as exc:
-                if _role_not_ready(exc) and attempt < ROLE_PROPAGATION_ATTEMPTS:
-                    time.sleep(ROLE_PROPAGATION_DELAY_SECONDS)
-                    continue
-                if error_code(exc) != "ResourceConflictException":
-                    raise
-                self._converge_existing(client, change, exc)
-                return
+        try:
+            _while_role_propagates(lambda: client.create_function(**params), after)
+        except aws_error("ResourceConflictException") as exc:
+            self._converge_existing(client, change, exc)
+            return
         _wait(client, "function_active_v2", change.name)
 
-    def _converge_existing(self, client: Any, change: Change, exc: Exception) -> None:
+    def _converge_existing(self, client: Any, change: Change, exc: BaseException) -> None:
         """A retried create whose first attempt landed: ours if it carries our tag."""
         after = change.after or {}
         answer = client.get_function(FunctionName=change.name)
-        tags = answer.get("Tags") or {}
+        tags = function_tags(client, answer)
         if tags.get(naming.OWNERSHIP_TAG) != after["tags"].get(naming.OWNERSHIP_TAG):
             raise exc
         change.facts.setdefault("arn", answer["Configuration"]["FunctionArn"])
@@ -176,8 +210,8 @@ class CleanupFunction(ResourceKind):
             # Lambda refuses a configuration update while the code update is in progress.
             _wait(client, "function_updated_v2", change.name)
         if any(before.get(f) != after[f] for f in CONFIGURATION_FIELDS):
-            client.update_function_configuration(FunctionName=change.name,
-                                                 **_configuration_params(after))
+            _while_role_propagates(lambda: client.update_function_configuration(
+                FunctionName=change.name, **_configuration_params(after)), after)
             _wait(client, "function_updated_v2", change.name)
         to_set, to_remove = tag_changes(before.get("tags") or {}, after["tags"])
         arn = change.facts["arn"]
@@ -199,10 +233,35 @@ def _configuration_params(attrs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def function_tags(client: Any, answer: dict[str, Any]) -> dict[str, str]:
+    """The function's tags, from ListTags. A `TagsError` in GetFunction's answer means the
+    tags could not be read: an error, never "no tags"."""
+    configuration = answer["Configuration"]
+    if answer.get("TagsError"):
+        error = answer["TagsError"]
+        raise AwsError("GetFunction", f"function {configuration['FunctionName']}",
+                       error.get("ErrorCode", "TagsError"),
+                       f"the tags could not be read ({error.get('Message', '')}); ecrrep "
+                       "needs lambda:ListTags to tell its function from another's")
+    return client.list_tags(Resource=configuration["FunctionArn"]).get("Tags") or {}
+
+
+def _while_role_propagates(call: Any, after: dict[str, Any]) -> Any:
+    role = after["role"].rsplit("/", 1)[-1]
+    return after_iam_propagation([ROLE_NOT_READY_CODE], call,
+                                 what=f"Lambda to accept the new role {role}",
+                                 message_contains=ROLE_NOT_READY_MESSAGE)
+
+
 def _package_for(change: Change) -> bytes:
-    """The zip the plan promised: refuse if the packaged code changed since (a saved plan made
-    by another version of ecrrep)."""
-    package = lambda_package.cleanup_package()
+    """The zip the plan promised, built from the settings the plan carries: refuse if the
+    packaged code changed since (a saved plan made by another version of ecrrep)."""
+    settings = change.facts.get("settings")
+    if not isinstance(settings, str):
+        raise AwsError("UpdateFunctionCode", f"function {change.name}", "StalePlan",
+                       "the plan carries no cleanup settings (made by an older ecrrep); run "
+                       "`ecrrep plan` again")
+    package = lambda_package.cleanup_package(settings)
     sha = lambda_package.code_sha256(package)
     wanted = (change.after or {})["code_sha256"]
     if sha != wanted:
@@ -210,11 +269,6 @@ def _package_for(change: Change) -> bytes:
                        f"the packaged code is {sha}, the plan was made for {wanted}; run "
                        "`ecrrep plan` again")
     return package
-
-
-def _role_not_ready(exc: BaseException) -> bool:
-    return (error_code(exc) == "InvalidParameterValueException"
-            and "cannot be assumed" in str(exc))
 
 
 def _wait(client: Any, waiter: str, name: str) -> None:

@@ -1,9 +1,6 @@
 """The CloudWatch dashboard `<project>-ecr` (`monitoring.enabled`).
 
-Four graphs: pulls per repository (AWS/ECR RepositoryPullCount), repository sizes (ECRRep
-RepositorySizeBytes), the replication failure rate per destination region (ECRRep
-ReplicationFailureRate, with the alarm threshold drawn in) and the images the cleanup function
-expired (ECRRep ImagesExpired).
+What it graphs, and how it stays within CloudWatch's quotas at any size: `dashboard_body`.
 
 The dashboard is owned by its name (SPEC §4): the emulator keeps no dashboard tags (put_dashboard
 accepts them, list_tags_for_resource returns none and tag_resource fails), so there is nothing
@@ -19,67 +16,15 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import metrics, naming
+from ecrrep import naming
 from ecrrep.aws import aws_action, error_code
 from ecrrep.plan import Change, Resource
-from ecrrep.resources.alarms import ECR_NAMESPACE, PUBLISHED_PERIOD_SECONDS, PULL_COUNT_METRIC
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
+from ecrrep.resources.dashboard_body import dashboard_body
 
 if TYPE_CHECKING:
     from ecrrep.aws import AwsContext
     from ecrrep.spec import Spec
-
-WIDGET_WIDTH = 12
-WIDGET_HEIGHT = 6
-DAY_SECONDS = 86400
-
-
-def _graph(title: str, region: str, rows: list[list[Any]], stat: str, period: int,
-           position: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "type": "metric",
-        "x": (position % 2) * WIDGET_WIDTH,
-        "y": (position // 2) * WIDGET_HEIGHT,
-        "width": WIDGET_WIDTH,
-        "height": WIDGET_HEIGHT,
-        "properties": {
-            "title": title,
-            "region": region,
-            "view": "timeSeries",
-            "stacked": False,
-            "stat": stat,
-            "period": period,
-            "metrics": rows,
-            **(extra or {}),
-        },
-    }
-
-
-def dashboard_body(spec: Spec) -> dict[str, Any]:
-    region = spec.source_region
-    repositories = [naming.repository_name(spec.repository_prefix, r.name)
-                    for r in spec.repositories]
-    by_repository = [["RepositoryName", name] for name in repositories]
-    threshold = spec.monitoring.replication_failure_rate_percent
-    return {"widgets": [
-        _graph("Pulls per repository (per 5 minutes)", region,
-               [[ECR_NAMESPACE, PULL_COUNT_METRIC, *dims] for dims in by_repository],
-               "Sum", 300, 0),
-        _graph("Repository size (bytes)", region,
-               [[metrics.NAMESPACE, metrics.REPOSITORY_SIZE_BYTES, *dims]
-                for dims in by_repository],
-               "Maximum", PUBLISHED_PERIOD_SECONDS, 1),
-        _graph("Replication failure rate per destination region (%)", region,
-               [[metrics.NAMESPACE, metrics.REPLICATION_FAILURE_RATE, "DestinationRegion", r]
-                for r in spec.destination_regions],
-               "Maximum", PUBLISHED_PERIOD_SECONDS, 2,
-               {"yAxis": {"left": {"min": 0, "max": 100}},
-                "annotations": {"horizontal": [{"label": "alarm threshold",
-                                                "value": threshold}]}}),
-        _graph("Images expired by cleanup (per day)", region,
-               [[metrics.NAMESPACE, metrics.IMAGES_EXPIRED, *dims] for dims in by_repository],
-               "Sum", DAY_SECONDS, 3),
-    ]}
 
 
 def body_summary(body: dict[str, Any]) -> list[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ecrrep import naming
-from ecrrep.aws import AwsError, error_code, paginate
+from ecrrep.aws import AwsError, aws_error, error_code, paginate
 from ecrrep.diff import tag_changes
 from ecrrep.resources.ecr_listing import dict_to_tags, tags_to_dict
 
@@ -113,8 +113,41 @@ def _put_targets(client: Any, name: str, wanted: list[dict[str, Any]],
     if stale:
         client.remove_targets(Rule=name, Ids=stale)
     if wanted:
-        answer = client.put_targets(Rule=name, Targets=wanted)
+        try:
+            answer = client.put_targets(Rule=name, Targets=wanted)
+        except aws_error("ValidationException") as exc:
+            _raise_if_cross_region_refused(client, name, wanted, _message(exc))
+            raise
+        for entry in answer.get("FailedEntries") or []:
+            _raise_if_cross_region_refused(client, name, wanted, entry.get("ErrorMessage", ""))
         _raise_failed_entries("PutTargets", name, answer)
+
+
+# EventBridge's refusal of a target on another Region's bus, seen where one of the Regions is
+# an opt-in Region (https://github.com/hashicorp/terraform-provider-aws/issues/31444): cross-Region
+# routing is offered between the Regions EventBridge lists, not all of them
+# (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html).
+CROSS_REGION_REFUSED = "cross-region"
+
+
+def _raise_if_cross_region_refused(client: Any, name: str, wanted: list[dict[str, Any]],
+                                   message: str) -> None:
+    buses = [t["Arn"] for t in wanted if ":event-bus/" in t["Arn"]]
+    if not buses or CROSS_REGION_REFUSED not in message.lower():
+        return
+    region = client.meta.region_name
+    target_region = buses[0].split(":")[3]
+    raise AwsError(
+        "PutTargets", f"rule {name} ({region})", "CrossRegionTargetRefused",
+        f"EventBridge in {region} refuses to forward events to the {target_region} event bus "
+        f"({message.strip()}); opt-in Regions may not route events across Regions: remove "
+        f"{region} from destination_regions, or set notifications.enabled: false (the "
+        "replication failure-rate alarm still covers it)")
+
+
+def _message(exc: BaseException) -> str:
+    return str(getattr(exc, "message", "") or getattr(exc, "response", {}).get(
+        "Error", {}).get("Message", "") or exc)
 
 
 def _raise_failed_entries(action: str, name: str, answer: dict[str, Any]) -> None:

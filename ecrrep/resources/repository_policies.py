@@ -1,4 +1,10 @@
-"""Repository policies (who may pull and push) on every managed repository, in every region."""
+"""Repository policies (who may pull and push) on every managed repository, in every region.
+
+A policy naming a role that was created moments ago (the production and CI roles, created
+earlier in the same apply) is refused until IAM has propagated it: SetRepositoryPolicy is then
+retried for up to two minutes (see `propagation.py`). Only a policy that names an IAM role is
+retried, so a policy refused for another reason fails at once.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from ecrrep import naming
 from ecrrep.documents import normalise_policy, repository_policy_document
+from ecrrep.resources.propagation import after_iam_propagation
 from ecrrep.resources.repository_documents import RepositoryDocumentKind
+
+# ECR's answers to a principal it does not know yet (older, then newer wording).
+PRINCIPAL_NOT_READY_CODE = "InvalidParameterException"
+PRINCIPAL_NOT_READY_MESSAGES = ("Invalid repository policy provided", "Principal not found")
 
 if TYPE_CHECKING:
     from ecrrep.resources.base import Target
@@ -44,10 +55,23 @@ class RepositoryPolicies(RepositoryDocumentKind):
         return client.get_repository_policy(repositoryName=repository)["policyText"]
 
     def put_text(self, client: Any, repository: str, text: str) -> None:
-        client.set_repository_policy(repositoryName=repository, policyText=text)
+        call = lambda: client.set_repository_policy(  # noqa: E731
+            repositoryName=repository, policyText=text)
+        if ":role/" not in text:
+            call()
+            return
+        for message in PRINCIPAL_NOT_READY_MESSAGES:
+            call = _retrying(call, repository, message)
+        call()
 
     def delete_document(self, client: Any, repository: str) -> None:
         client.delete_repository_policy(repositoryName=repository)
+
+
+def _retrying(call: Any, repository: str, message: str) -> Any:
+    return lambda: after_iam_propagation(
+        [PRINCIPAL_NOT_READY_CODE], call, message_contains=message,
+        what=f"ECR to know the roles named in the policy of {repository}")
 
 
 KIND = RepositoryPolicies()

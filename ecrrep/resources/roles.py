@@ -1,7 +1,13 @@
-"""The IAM roles for production pulls, CI pushes and the cleanup function.
+"""The IAM roles for production pulls, CI pushes, the cleanup function and event forwarding.
 
 Each role carries one inline policy named after it; repository policies name the roles, so
 roles come first in the dependency order.
+
+`iam.create_roles` governs the production and CI roles only (as the Terraform recipe's flag
+did): with it off, the spec names existing roles for those. The tool's own roles, cleanup and
+events, are created whenever something uses them (the cleanup function, the event rules that
+forward to the source region's bus): they are ecrrep's implementation, scoped to its own
+resources, and nothing outside ecrrep could name them correctly.
 """
 
 from __future__ import annotations
@@ -13,9 +19,10 @@ from urllib.parse import unquote
 
 from ecrrep import documents, naming
 from ecrrep.aws import aws_action, error_code, paginate
-from ecrrep.diff import tag_changes
+from ecrrep.diff import DiffOptions, tag_changes
 from ecrrep.plan import Change, Resource
 from ecrrep.resources.base import GLOBAL_REGION, ApplyOptions, ResourceKind, Target
+from ecrrep.resources.cleanup_function import cleanup_role_policy
 from ecrrep.resources.ecr_listing import dict_to_tags, tags_to_dict
 from ecrrep.resources.replication_events import forwarding_role_policy
 from ecrrep.resources.repositories import desired_tags
@@ -36,11 +43,16 @@ class RoleDesign:
 
 def role_designs(spec: Spec, account_id: str) -> list[RoleDesign]:
     """The roles the spec asks for, with their trust and their one inline policy."""
+    return access_role_designs(spec, account_id) + tool_role_designs(spec, account_id)
+
+
+def access_role_designs(spec: Spec, account_id: str) -> list[RoleDesign]:
+    """The production and CI roles, when the spec asks ecrrep to create them."""
     if not spec.iam.create_roles:
         return []
     names = [r.name for r in spec.repositories]
     prefix = spec.repository_prefix
-    designs = [
+    return [
         RoleDesign(
             naming.production_role_name(spec.project),
             "Pulls images from the replicated ECR repositories",
@@ -56,15 +68,18 @@ def role_designs(spec: Spec, account_id: str) -> list[RoleDesign]:
             documents.ci_role_policy(account_id, spec.source_region, prefix),
         ),
     ]
+
+
+def tool_role_designs(spec: Spec, account_id: str) -> list[RoleDesign]:
+    """The roles ecrrep's own resources assume, whenever those resources exist."""
+    designs = []
     if spec.cleanup.enabled:
         designs.append(RoleDesign(
             naming.cleanup_role_name(spec.project),
             "Runs the scheduled ECR image cleanup function",
             ["lambda"],
             [],
-            documents.cleanup_role_policy(
-                account_id, spec.source_region, spec.regions, prefix, spec.project
-            ),
+            cleanup_role_policy(spec, account_id),
         ))
     if spec.notifications.enabled:
         # The replication-failure rules in the destination regions forward to the source
@@ -89,9 +104,34 @@ def managed_role_names(spec: Spec) -> list[str]:
     ]
 
 
+# A role's trust policy may hold 2,048 characters by default, white space not counted
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length);
+# the listed production and CI principals add up.
+MAX_TRUST_POLICY_CHARACTERS = 2048
+
+
+def trust_policy_problem(trust_policy: Any) -> str | None:
+    size = len(documents.compact_json(trust_policy))
+    if size <= MAX_TRUST_POLICY_CHARACTERS:
+        return None
+    return (f"the trust policy is {size} characters with the listed principals; IAM allows "
+            f"{MAX_TRUST_POLICY_CHARACTERS} by default: list fewer principals (an account "
+            "root instead of its roles), or ask AWS to raise the quota (up to 4,096)")
+
+
 class Roles(ResourceKind):
     type = "iam_role"
     title = "IAM roles"
+
+    def diff(self, desired: list[Resource], current: list[Resource],
+             options: DiffOptions) -> list[Change]:
+        """A trust policy IAM would refuse blocks the plan, before any change."""
+        changes = super().diff(desired, current, options)
+        for change in changes:
+            if change.action in ("create", "update"):
+                problem = trust_policy_problem((change.after or {}).get("trust_policy"))
+                change.blocked = change.blocked or problem
+        return changes
 
     def desired(self, spec: Spec, target: Target) -> list[Resource]:
         tags = desired_tags(spec)

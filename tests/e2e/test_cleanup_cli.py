@@ -109,7 +109,7 @@ def test_metrics_reach_cloudwatch(cli, aws, images):
     def values(name: str, dimension: str, value: str, statistic: str) -> list[float]:
         answer = cloudwatch.get_metric_statistics(
             Namespace=metrics.NAMESPACE, MetricName=name,
-            Dimensions=[{"Name": dimension, "Value": value}],
+            Dimensions=metrics.dimensions(OWNED[0]["Value"], dimension, value),
             StartTime=datetime.now(UTC) - timedelta(hours=1),
             EndTime=datetime.now(UTC) + timedelta(hours=1), Period=300, Statistics=[statistic])
         return [p[statistic] for p in answer["Datapoints"]]
@@ -155,3 +155,19 @@ def test_a_repository_we_do_not_own_is_left_alone(cli, aws, write_spec):
     assert result.returncode == 0, result.stderr
     assert theirs in digests(aws, TESTING) and ours not in digests(aws, PRODUCTION)
     assert f"{TESTING} exists without the ownership tag" in result.stderr
+
+
+def test_a_repository_another_project_owns_is_left_alone(cli, aws, write_spec):
+    write_spec()
+    source = aws.client("ecr", SOURCE)
+    source.create_repository(repositoryName=PRODUCTION, tags=OWNED)
+    source.create_repository(repositoryName=TESTING,
+                             tags=[{"Key": "ecrrep:project", "Value": "other-project"}])
+    now = datetime.now(UTC)
+    theirs = push(source, TESTING, "theirs-old", ["x"], 300 * DAY, now)
+    push(source, TESTING, "theirs-new", ["y"], DAY, now)
+    result = cli("cleanup", "--json")
+    assert result.returncode == 0, result.stderr
+    assert theirs in digests(aws, TESTING)
+    doc = json.loads(result.stdout)
+    assert TESTING not in {r["repository"] for r in doc["repositories"]}

@@ -13,11 +13,10 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 
 from ecrrep import metrics
 from ecrrep.cleanup import handler as cleanup
-from ecrrep.cleanup.config import CleanupConfig, ConfigError
+from ecrrep.cleanup.config import CleanupConfig
 from ecrrep.spec import Spec
 from tests.pushed_images import push
 
@@ -25,7 +24,11 @@ SOURCE, DESTINATION = "us-east-1", "us-west-2"
 NOW = datetime.now(UTC).replace(microsecond=0)
 DAY = timedelta(days=1)
 
+PROJECT = "proj"
+OURS = [{"Key": "ecrrep:project", "Value": PROJECT}]
+
 CONFIG = CleanupConfig(
+    project=PROJECT,
     source_region=SOURCE,
     repository_prefix="apps",
     repositories={"web": 30, "api": None},
@@ -39,7 +42,7 @@ CONFIG = CleanupConfig(
 def ecr(mock_account):
     client = boto3.client("ecr", region_name=SOURCE)
     for name in ("apps/web", "apps/api"):
-        client.create_repository(repositoryName=name)
+        client.create_repository(repositoryName=name, tags=OURS)
     return client
 
 
@@ -56,7 +59,7 @@ def metric_values(name: str, dimension: str, value: str, statistic: str = "Sum")
     cloudwatch = boto3.client("cloudwatch", region_name=SOURCE)
     answer = cloudwatch.get_metric_statistics(
         Namespace=metrics.NAMESPACE, MetricName=name,
-        Dimensions=[{"Name": dimension, "Value": value}],
+        Dimensions=metrics.dimensions(PROJECT, dimension, value),
         StartTime=datetime.now(UTC) - timedelta(hours=1),
         EndTime=datetime.now(UTC) + timedelta(hours=1),
         Period=60, Statistics=[statistic])
@@ -187,7 +190,7 @@ class FailingDeletes(Recorder):
 
 def test_failed_deletions_are_reported_and_already_gone_ones_are_not(ecr):
     images = web_images(ecr)
-    failing = FailingDeletes(ecr, {images["old-feature"]: "ImageReferencedByManifestList",
+    failing = FailingDeletes(ecr, {images["old-feature"]: "KmsError",
                                    images["old-untagged"]: "ImageNotFound"})
     result = cleanup.run_cleanup(
         CONFIG, lambda s, r: failing if (s, r) == ("ecr", SOURCE) else clients(s, r), now=NOW)
@@ -195,7 +198,7 @@ def test_failed_deletions_are_reported_and_already_gone_ones_are_not(ecr):
     status = {e["digest"]: e["status"] for e in web["expired"]}
     assert status == {images["old-feature"]: "failed", images["old-untagged"]: "gone"}
     failed = next(e for e in web["expired"] if e["status"] == "failed")
-    assert failed["error"] == "ImageReferencedByManifestList: test"
+    assert failed["error"] == "KmsError: test"
     assert result["failed"] == 1 and result["deleted"] == 0
 
 
@@ -206,6 +209,64 @@ def test_a_missing_repository_is_skipped(ecr):
     gone = next(r for r in result["repositories"] if r["name"] == "gone")
     assert gone["exists"] is False and gone["expired"] == []
     assert metric_values(metrics.REPOSITORY_SIZE_BYTES, "RepositoryName", "apps/gone") == []
+
+
+# -- ownership -------------------------------------------------------------------------------
+
+OWNED_SPEC = Spec.model_validate({
+    "project": PROJECT,
+    "source_region": SOURCE,
+    "destination_regions": [DESTINATION],
+    "repository_prefix": "apps",
+    "repositories": [{"name": "web"}, {"name": "api"}, {"name": "legacy"}],
+    "cleanup": {"retention_days": {"web": 10, "api": 10, "legacy": 10}},
+})
+
+
+def test_the_function_skips_repositories_another_project_or_nobody_owns(mock_account,
+                                                                          monkeypatch, caplog):
+    """The deployed handler, with the settings the function resource packages, deletes only
+    from the repository tagged as ours, under a prefix it shares with other owners."""
+    from ecrrep.resources.cleanup_function import function_settings
+
+    ecr = boto3.client("ecr", region_name=SOURCE)
+    ecr.create_repository(repositoryName="apps/web", tags=OURS)
+    ecr.create_repository(repositoryName="apps/api",
+                          tags=[{"Key": "ecrrep:project", "Value": "other"}])
+    ecr.create_repository(repositoryName="apps/legacy")
+    old = {name: push(ecr, f"apps/{name}", f"{name}-old", ["a"], 60 * DAY, NOW)
+           for name in ("web", "api", "legacy")}
+    for name in old:
+        push(ecr, f"apps/{name}", f"{name}-new", ["b"], DAY, NOW)
+    settings = function_settings(OWNED_SPEC)
+    monkeypatch.setattr(CleanupConfig, "from_settings_file",
+                        classmethod(lambda cls: cls.from_settings_text(settings)))
+
+    with caplog.at_level(logging.WARNING, logger="ecrrep.cleanup"):
+        result = cleanup.handler({}, None)
+
+    assert old["web"] not in digests(ecr, "apps/web")
+    assert old["api"] in digests(ecr, "apps/api") and len(digests(ecr, "apps/api")) == 2
+    assert old["legacy"] in digests(ecr, "apps/legacy")
+    assert [r["name"] for r in result["repositories"]] == ["web"]
+    assert {s["name"]: s["owner"] for s in result["skipped"]} == {"api": "other",
+                                                                  "legacy": None}
+    messages = [r.getMessage() for r in caplog.records]
+    assert "apps/api belongs to project other (ecrrep:project=other), not proj: its images " \
+        "are left alone" in messages
+    assert "apps/legacy has no ownership tag ecrrep:project, not proj: its images are left " \
+        "alone" in messages
+    assert metric_values(metrics.REPOSITORY_SIZE_BYTES, "RepositoryName", "apps/api",
+                         "Maximum") == []
+
+
+def test_ownership_keeps_missing_repositories_to_report_them(mock_account):
+    from ecrrep.cleanup.ownership import owned_repositories
+
+    ecr = boto3.client("ecr", region_name=SOURCE)
+    ecr.create_repository(repositoryName="apps/web", tags=OURS)
+    kept, foreign = owned_repositories(ecr, CONFIG)  # apps/api does not exist
+    assert kept == {"web": 30, "api": None} and foreign == []
 
 
 # -- metrics ---------------------------------------------------------------------------------
@@ -259,57 +320,20 @@ def test_a_missing_replica_repository_counts_every_old_image_missing(ecr):
     assert result["replication"][0]["missing"] == 2
 
 
-# -- reading ---------------------------------------------------------------------------------
-
-
-def test_describe_images_follows_every_page():
-    client = boto3.client("ecr", region_name=SOURCE, aws_access_key_id="x",
-                          aws_secret_access_key="x")
-    page = {"imageDigest": "sha256:1", "imagePushedAt": NOW}
-    with Stubber(client) as stub:
-        stub.add_response("describe_images", {"imageDetails": [page], "nextToken": "t"},
-                          {"repositoryName": "apps/web"})
-        stub.add_response("describe_images",
-                          {"imageDetails": [{**page, "imageDigest": "sha256:2"}]},
-                          {"repositoryName": "apps/web", "nextToken": "t"})
-        found = cleanup.describe_images(client, "apps/web")
-    assert [i["imageDigest"] for i in found] == ["sha256:1", "sha256:2"]
-
-
 # -- the Lambda entry point and its configuration --------------------------------------------
 
 
-def test_handler_reads_its_configuration_from_the_environment(ecr, monkeypatch):
+def test_handler_reads_its_configuration_from_the_packaged_settings(ecr, monkeypatch):
     images = web_images(ecr)
-    for key, value in CONFIG.to_environment().items():
-        monkeypatch.setenv(key, value)
+    settings = CONFIG.settings_text()
+    monkeypatch.setattr(CleanupConfig, "from_settings_file",
+                        classmethod(lambda cls: cls.from_settings_text(settings)))
     dry = cleanup.handler({"dry_run": True}, None)
     assert dry["dry_run"] and dry["would_delete"] == 2
     assert images["old-feature"] in digests(ecr, "apps/web")
     result = cleanup.handler({}, None)
     assert result["deleted"] == 2
     assert images["old-feature"] not in digests(ecr, "apps/web")
-
-
-def test_environment_round_trip():
-    assert CleanupConfig.from_environment(CONFIG.to_environment()) == CONFIG
-
-
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"SOURCE_REGION": ""}, "SOURCE_REGION is not set"),
-        ({"REPOSITORIES": "{not json"}, "REPOSITORIES is not JSON"),
-        ({"REPOSITORIES": '{"web": 0}'}, "REPOSITORIES must be a JSON object"),
-        ({"REPOSITORIES": '["web"]'}, "REPOSITORIES must be a JSON object"),
-        ({"DRY_RUN": "maybe"}, "DRY_RUN must be true or false"),
-        ({"DEFAULT_RETENTION_DAYS": "ten"}, "DEFAULT_RETENTION_DAYS must be a whole number"),
-        ({"DEFAULT_RETENTION_DAYS": "0"}, "DEFAULT_RETENTION_DAYS must be at least 1"),
-    ],
-)
-def test_bad_environment_names_the_variable(change, message):
-    with pytest.raises(ConfigError, match=message):
-        CleanupConfig.from_environment({**CONFIG.to_environment(), **change})
 
 
 SPEC = Spec.model_validate({
@@ -325,6 +349,7 @@ SPEC = Spec.model_validate({
 
 def test_configuration_from_the_spec():
     config = CleanupConfig.from_spec(SPEC)
+    assert config.project == "proj"
     assert config.repositories == {"web": 90, "api": 30}
     assert config.destination_regions == ("us-west-2", "eu-west-1")
     assert config.protected_tag_prefixes == ("prod",) and config.dry_run
@@ -332,9 +357,9 @@ def test_configuration_from_the_spec():
 
 
 def test_the_function_resource_passes_what_the_handler_reads():
-    from ecrrep.resources.cleanup_function import function_environment
+    from ecrrep.resources.cleanup_function import function_settings
 
-    assert CleanupConfig.from_environment(function_environment(SPEC)) == (
+    assert CleanupConfig.from_settings_text(function_settings(SPEC)) == (
         CleanupConfig.from_spec(SPEC))
 
 
@@ -343,13 +368,14 @@ def test_the_handler_runs_from_the_files_the_lambda_zip_holds(tmp_path: Path):
     from ecrrep.lambda_package import build_zip, package_files
 
     package = tmp_path / "function.zip"
-    package.write_bytes(build_zip(package_files()))
+    package.write_bytes(build_zip(package_files(settings=CONFIG.settings_text())))
     assert "ecrrep/cleanup/handler.py" in zipfile.ZipFile(package).namelist()
     site = str(Path(boto3.__file__).resolve().parent.parent)
     script = (
         "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
         "import ecrrep.cleanup.handler as h\n"
         "assert h.__file__.startswith(sys.argv[1]), h.__file__\n"
+        "assert h.CleanupConfig.from_settings_file().project == 'proj'\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('ecrrep'))\n"
         "print(' '.join(loaded))\n"
     )
@@ -358,4 +384,16 @@ def test_the_handler_runs_from_the_files_the_lambda_zip_holds(tmp_path: Path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["ecrrep", "ecrrep.cleanup", "ecrrep.cleanup.config",
-                                   "ecrrep.cleanup.handler", "ecrrep.metrics"]
+                                   "ecrrep.cleanup.handler", "ecrrep.cleanup.ownership",
+                                   "ecrrep.cleanup.references", "ecrrep.metrics"]
+
+
+def test_every_published_metric_names_the_project(ecr):
+    web_images(ecr)
+    cleanup.run_cleanup(CONFIG, clients, now=NOW)
+    listed = boto3.client("cloudwatch", region_name=SOURCE).list_metrics(
+        Namespace=metrics.NAMESPACE)["Metrics"]
+    assert {m["MetricName"] for m in listed} == {
+        metrics.IMAGES_EXPIRED, metrics.REPOSITORY_SIZE_BYTES, metrics.REPLICATION_FAILURE_RATE}
+    for metric in listed:
+        assert {"Name": "Project", "Value": PROJECT} in metric["Dimensions"], metric

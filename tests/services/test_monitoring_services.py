@@ -13,7 +13,14 @@ from ecrrep.aws import AwsContext, AwsError
 from ecrrep.diff import DiffOptions
 from ecrrep.engine import apply_plan, plan_for, read_target
 from ecrrep.plan import Change
-from ecrrep.resources import alarms, cleanup_function, replication_events, schedule, topic
+from ecrrep.resources import (
+    alarms,
+    cleanup_function,
+    propagation,
+    replication_events,
+    schedule,
+    topic,
+)
 from ecrrep.resources.base import ApplyOptions, Target
 from ecrrep.spec import Spec
 from tests.conftest import EXAMPLE_SPEC
@@ -61,15 +68,17 @@ def test_the_example_converges_and_a_second_plan_is_empty(ctx):
     assert pending(spec) == {}
     function = boto3.client("lambda", "us-east-1").get_function(FunctionName=FUNCTION)
     assert function["Configuration"]["CodeSha256"] == lambda_package.code_sha256(
-        lambda_package.cleanup_package())
+        lambda_package.cleanup_package(cleanup_function.function_settings(spec)))
     assert function["Tags"]["ecrrep:project"] == PROJECT
+    assert "Environment" not in function["Configuration"] or \
+        function["Configuration"]["Environment"].get("Variables", {}) == {}
 
 
 def test_new_code_updates_the_code_alone(ctx, monkeypatch):
     spec = make_spec()
     converge(spec)
     package = lambda_package.build_zip({"ecrrep/__init__.py": b"", "ecrrep/cleanup/x.py": b"1"})
-    monkeypatch.setattr(lambda_package, "cleanup_package", lambda: package)
+    monkeypatch.setattr(lambda_package, "cleanup_package", lambda settings: package)
     changes = pending(spec)
     (change,) = changes.values()
     assert change.type == "lambda_function"
@@ -100,8 +109,9 @@ def plan_target(spec: Spec) -> Target:
     return read_target(fresh_ctx(), spec)
 
 
-def test_a_new_role_that_lambda_cannot_assume_yet_is_retried(monkeypatch):
-    monkeypatch.setattr(cleanup_function, "ROLE_PROPAGATION_DELAY_SECONDS", 0)
+def test_a_new_role_that_lambda_cannot_assume_yet_is_retried(monkeypatch, capsys):
+    waits: list[float] = []
+    monkeypatch.setattr(propagation, "sleep", waits.append)
     calls: list[str] = []
 
     class FakeLambda:
@@ -123,6 +133,10 @@ def test_a_new_role_that_lambda_cannot_assume_yet_is_retried(monkeypatch):
                     dict(desired.attrs), facts=dict(desired.facts))
     cleanup_function.KIND._create(FakeLambda(), change)
     assert calls == ["create", "create", "create", "function_active_v2"]
+    assert waits == [1.0, 2.0]
+    (line,) = capsys.readouterr().err.splitlines()  # told once, on stderr
+    assert line.startswith("note: waiting for Lambda to accept the new role "
+                           f"{PROJECT}-ecr-cleanup (InvalidParameterValueException")
 
 
 def test_a_foreign_topic_of_our_name_is_a_conflict(ctx):
@@ -252,3 +266,26 @@ def test_disabling_everything_removes_what_we_own_and_keeps_the_rest(ctx):
     roles = {r["RoleName"] for r in boto3.client("iam", "us-east-1").list_roles()["Roles"]}
     assert roles == {f"{PROJECT}-ecr-production", f"{PROJECT}-ecr-ci"}
     assert topic.KIND.read(fresh_ctx(), make_spec()) == []
+
+
+
+def test_without_create_roles_the_function_and_event_rules_get_their_roles(ctx):
+    iam = boto3.client("iam", "us-east-1")
+    trust = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": '
+             '"sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}]}')
+    pull = iam.create_role(RoleName="pull", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    push = iam.create_role(RoleName="push", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+
+    def existing_roles(d):
+        d["iam"] = {"create_roles": False, "production_role_arn": pull, "ci_role_arn": push}
+
+    spec = make_spec(existing_roles)
+    converge(spec)
+    roles = {r["RoleName"] for r in iam.list_roles()["Roles"]}
+    assert roles == {"pull", "push", f"{PROJECT}-ecr-cleanup", f"{PROJECT}-ecr-events"}
+    function = boto3.client("lambda", "us-east-1").get_function(FunctionName=FUNCTION)
+    assert function["Configuration"]["Role"].endswith(f":role/{PROJECT}-ecr-cleanup")
+    (target,) = boto3.client("events", "us-west-2").list_targets_by_rule(
+        Rule=EVENT_RULE)["Targets"]
+    assert target["RoleArn"].endswith(f":role/{PROJECT}-ecr-events")
+    assert pending(spec) == {}

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from ecrrep import lambda_package, metrics, naming
+from ecrrep.cleanup.config import CleanupConfig
 from ecrrep.diff import DiffOptions, diff_resources
 from ecrrep.outputs import output_names, outputs_from, raw_value, validation_commands
 from ecrrep.plan import Plan, Resource
@@ -39,7 +40,7 @@ from ecrrep.resources.alarms import (
     normalise_alarm,
 )
 from ecrrep.resources.base import GLOBAL_REGION, Target
-from ecrrep.resources.cleanup_function import HANDLER, function_attrs, function_environment
+from ecrrep.resources.cleanup_function import HANDLER, function_attrs, function_settings
 from ecrrep.resources.dashboard import dashboard_body, parse_body
 from ecrrep.resources.event_rules import normalise_targets
 from ecrrep.resources.replication_events import FAILED_REPLICATION_PATTERN, forwarding_role_policy
@@ -146,6 +147,21 @@ def test_alarms_watch_the_published_metrics_with_the_spec_thresholds():
         assert alarm["TreatMissingData"] == "ignore"
 
 
+def test_every_ecrrep_alarm_watches_this_projects_series_only():
+    alarms = desired_alarms(make_spec(), ACCOUNT)
+    project = {"Name": "Project", "Value": PROJECT}
+    size = alarms[f"{PROJECT}-production-size"]
+    assert size["Dimensions"] == [project, {"Name": "RepositoryName",
+                                            "Value": "my-company-apps/production"}]
+    rate = alarms[f"{PROJECT}-replication-failure-rate"]
+    for query in rate["Metrics"]:
+        if "MetricStat" in query:
+            assert project in query["MetricStat"]["Metric"]["Dimensions"]
+    # What the cleanup function publishes carries the same dimensions.
+    datum = metrics.repository_size_datum("my-company-apps/production", 1, project=PROJECT)
+    assert sorted(datum["Dimensions"], key=lambda d: d["Name"]) == size["Dimensions"]
+
+
 def test_an_alarm_read_back_with_server_defaults_is_unchanged():
     spec = make_spec()
     desired = ALARMS.desired(spec, TARGET)
@@ -210,7 +226,8 @@ def test_more_than_ten_destinations_use_one_metrics_insights_query():
     rate = alarms[f"{PROJECT}-replication-failure-rate"]
     (query,) = rate["Metrics"]
     assert query["Expression"] == (
-        'SELECT MAX(ReplicationFailureRate) FROM SCHEMA("ECRRep", DestinationRegion)')
+        'SELECT MAX(ReplicationFailureRate) FROM SCHEMA("ECRRep", DestinationRegion, Project) '
+        f"WHERE Project = '{PROJECT}'")
     assert query["ReturnData"] is True and query["Period"] == 3600
     assert namespaces_of(rate) == {metrics.NAMESPACE}
     ten = desired_alarms(make_spec(lambda d: d.update(destination_regions=regions[:10])),
@@ -255,9 +272,54 @@ def test_dashboard_graphs_the_four_metrics():
         (metrics.NAMESPACE, metrics.REPLICATION_FAILURE_RATE),
         (metrics.NAMESPACE, metrics.IMAGES_EXPIRED),
     }
-    regions = {r[3] for r in rows if r[1] == metrics.REPLICATION_FAILURE_RATE}
+    regions = {r[5] for r in rows if r[1] == metrics.REPLICATION_FAILURE_RATE}
     assert regions == {"us-west-2", "eu-west-1"}
     assert all(w["properties"]["region"] == "us-east-1" for w in body["widgets"])
+    ours = [r for r in rows if r[0] == metrics.NAMESPACE]
+    assert ours and all(r[2:4] == ["Project", PROJECT] for r in ours)
+
+
+def _with_repositories(count: int):
+    def edit(d):
+        d["repositories"] = [{**d["repositories"][0], "name": f"app-{n:04d}"}
+                             for n in range(count)]
+        d["cleanup"]["retention_days"] = {}
+    return edit
+
+
+def _metric_count(widget: dict[str, Any]) -> int:
+    return len(widget["properties"]["metrics"])
+
+
+@pytest.mark.parametrize("count", [1, 600, 1000, 5000])
+def test_the_dashboard_stays_within_cloudwatch_quotas_at_any_size(count):
+    body = dashboard_body(make_spec(_with_repositories(count)))
+    assert all(_metric_count(w) <= 500 for w in body["widgets"])
+    assert sum(_metric_count(w) for w in body["widgets"]) <= 2500
+    assert len(body["widgets"]) <= 500
+    positions = {(w["x"], w["y"]) for w in body["widgets"]}
+    assert len(positions) == len(body["widgets"])  # no widget drawn over another
+
+
+def test_a_graph_of_more_than_500_repositories_is_split_while_the_dashboard_holds_them():
+    body = dashboard_body(make_spec(_with_repositories(600)))
+    pulls = [w for w in body["widgets"]
+             if w["properties"]["title"].startswith("Pulls per repository")]
+    assert [_metric_count(w) for w in pulls] == [500, 100]
+    assert pulls[1]["properties"]["title"].endswith("(2 of 2)")
+    assert len({r[3] for w in pulls for r in w["properties"]["metrics"]}) == 600
+
+
+def test_beyond_what_a_dashboard_holds_metrics_insights_shows_the_top_repositories():
+    body = dashboard_body(make_spec(_with_repositories(1000)))
+    queries = [row[0]["expression"] for w in body["widgets"]
+               for row in w["properties"]["metrics"] if isinstance(row[0], dict)]
+    assert len(queries) == 3
+    ours = [q for q in queries if '"ECRRep"' in q]
+    assert len(ours) == 2
+    assert all(f"WHERE Project = '{PROJECT}'" in q and q.endswith("LIMIT 100") for q in ours)
+    rates = [w for w in body["widgets"] if "failure rate" in w["properties"]["title"]]
+    assert [_metric_count(w) for w in rates] == [2]  # one row per destination region
 
 
 def test_a_body_that_is_not_json_always_differs():
@@ -268,12 +330,15 @@ def test_a_body_that_is_not_json_always_differs():
 
 
 def test_the_package_is_reproducible():
-    first = lambda_package.build_zip(lambda_package.package_files())
-    second = lambda_package.build_zip(lambda_package.package_files())
+    settings = function_settings(make_spec())
+    first = lambda_package.build_zip(lambda_package.package_files(settings=settings))
+    second = lambda_package.build_zip(lambda_package.package_files(settings=settings))
     assert first == second
     sha = lambda_package.code_sha256(first)
     assert sha == base64.b64encode(hashlib.sha256(second).digest()).decode()
-    assert lambda_package.code_sha256(lambda_package.cleanup_package()) == sha
+    assert lambda_package.code_sha256(lambda_package.cleanup_package(settings)) == sha
+    other = function_settings(make_spec(lambda d: d["cleanup"].update(dry_run=True)))
+    assert lambda_package.code_sha256(lambda_package.cleanup_package(other)) != sha
 
 
 def test_package_entries_have_fixed_times_modes_and_order(tmp_path):
@@ -341,16 +406,37 @@ def test_handler_named_in_the_function_exists_in_the_package():
 # -- the function ----------------------------------------------------------------------------
 
 
-def test_function_environment_carries_the_cleanup_settings():
-    env = function_environment(make_spec())
-    assert env["REPOSITORY_PREFIX"] == "my-company-apps"
-    assert json.loads(env["REPOSITORIES"]) == {"production": 90, "testing": 7}
-    assert env["DEFAULT_RETENTION_DAYS"] == "30"
-    assert env["PROTECTED_TAG_PREFIXES"] == "prod"
-    assert env["DRY_RUN"] == "false"
-    assert env["SOURCE_REGION"] == "us-east-1"
-    assert env["DESTINATION_REGIONS"] == "us-west-2,eu-west-1"
-    assert env["REPLICATION_GRACE_MINUTES"] == "30"
+def test_function_settings_carry_the_cleanup_settings_inside_the_package():
+    settings = json.loads(function_settings(make_spec()))
+    assert settings == {
+        "project": PROJECT, "source_region": "us-east-1",
+        "destination_regions": ["us-west-2", "eu-west-1"],
+        "repository_prefix": "my-company-apps",
+        "repositories": {"production": 90, "testing": 7}, "default_retention_days": 30,
+        "protected_tag_prefixes": ["prod"], "dry_run": False, "replication_grace_minutes": 30,
+    }
+    (desired,) = FUNCTION.desired(make_spec(), TARGET)
+    package = zipfile.ZipFile(io.BytesIO(lambda_package.cleanup_package(
+        desired.facts["settings"])))
+    assert json.loads(package.read("ecrrep/cleanup/settings.json")) == settings
+    assert desired.attrs["environment"] == {}  # nothing left in Lambda's 4 KB environment
+
+
+def test_five_thousand_repositories_fit():
+    def many(d):
+        d["repositories"] = [{**d["repositories"][0], "name": f"service-{n:05d}"}
+                             for n in range(5000)]
+        d["cleanup"]["retention_days"] = {f"service-{n:05d}": 7 for n in range(0, 5000, 3)}
+
+    spec = make_spec(many)
+    (desired,) = FUNCTION.desired(spec, TARGET)
+    environment = desired.attrs["environment"]
+    # Lambda's limit: 4 KB for all keys and values together.
+    assert sum(len(k) + len(v) for k, v in environment.items()) <= 4096
+    config = CleanupConfig.from_settings_text(desired.facts["settings"])
+    assert config == CleanupConfig.from_spec(spec)
+    assert len(config.repositories) == 5000 and config.retention_days("service-00003") == 7
+    assert len(lambda_package.cleanup_package(desired.facts["settings"])) < 50 * 1024 * 1024
 
 
 def test_a_function_read_back_is_unchanged_and_new_code_is_one_field():
@@ -445,6 +531,31 @@ def test_the_events_role_may_only_put_events_on_the_source_bus():
     off = make_spec(lambda d: d["notifications"].update(enabled=False))
     assert f"{PROJECT}-ecr-events" not in {d.name for d in role_designs(off, ACCOUNT)}
     assert EVENT_RULES.desired(off, TARGET) == []
+
+
+def test_without_create_roles_the_tools_own_roles_are_still_created():
+    def existing_roles(d):
+        d["iam"] = {"create_roles": False,
+                    "production_role_arn": f"arn:aws:iam::{ACCOUNT}:role/pull",
+                    "ci_role_arn": f"arn:aws:iam::{ACCOUNT}:role/push"}
+
+    spec = make_spec(existing_roles)
+    names = {d.name for d in role_designs(spec, ACCOUNT)}
+    assert names == {f"{PROJECT}-ecr-cleanup", f"{PROJECT}-ecr-events"}
+    (function,) = FUNCTION.desired(spec, TARGET)
+    assert function.attrs["role"].endswith(f":role/{PROJECT}-ecr-cleanup")
+
+
+def test_the_cleanup_role_deletes_only_from_repositories_tagged_ours():
+    designs = {d.name: d for d in role_designs(make_spec(), ACCOUNT)}
+    statements = designs[f"{PROJECT}-ecr-cleanup"].policy["Statement"]
+    (delete,) = [s for s in statements if "ecr:BatchDeleteImage" in s["Action"]]
+    assert delete["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/ecrrep:project": PROJECT}}
+    assert delete["Resource"] == (
+        f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/my-company-apps/*")
+    (read,) = [s for s in statements if "ecr:ListTagsForResource" in s["Action"]]
+    assert "ecr:BatchGetImage" in read["Action"] and "Condition" not in read
 
 
 def test_targets_compare_without_the_fields_we_do_not_set():
