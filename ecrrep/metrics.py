@@ -63,14 +63,10 @@ def dimensions(project: str, name: str, value: str) -> list[dict[str, str]]:
 
 
 def replication_failure_rate_datum(destination_region: str, percent: float, *,
-                                   project: str | None = None) -> dict[str, Any]:
-    """`project` is required in substance: without it the datum has no Project dimension and
-    no alarm watches it (the default only keeps older callers running)."""
-    dims = (dimensions(project, DESTINATION_REGION, destination_region) if project
-            else [{"Name": DESTINATION_REGION, "Value": destination_region}])
+                                   project: str) -> dict[str, Any]:
     return {
         "MetricName": REPLICATION_FAILURE_RATE,
-        "Dimensions": dims,
+        "Dimensions": dimensions(project, DESTINATION_REGION, destination_region),
         "Value": float(percent),
         "Unit": "Percent",
     }

@@ -535,7 +535,8 @@ def publish_failure_rates(ctx: AwsContext, spec: Spec, report: Report) -> dict[s
     """Send ReplicationFailureRate per destination region to CloudWatch in the source region,
     where the alarm watching it lives."""
     rates = report.failure_rates()
-    data = [metrics.replication_failure_rate_datum(region, rate) for region, rate in rates.items()]
+    data = [metrics.replication_failure_rate_datum(region, rate, project=spec.project)
+            for region, rate in rates.items()]
     with aws_action(f"{metrics.NAMESPACE} metrics ({spec.source_region})", "PutMetricData"):
         metrics.publish(ctx.client("cloudwatch", spec.source_region), data)
     return rates

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecrrep import metrics, naming
 from ecrrep.aws import AwsError, aws_action, aws_error, paginate
-from ecrrep.diff import DiffOptions, tag_changes
+from ecrrep.diff import tag_changes
 from ecrrep.plan import Change, Resource
 from ecrrep.resources.alarm_documents import (  # noqa: F401  (re-exported)
     ALARM_EMPTY_VALUES,
@@ -56,10 +56,6 @@ PULL_PERIOD_SECONDS = 300
 # Our own metrics arrive once per cleanup run (daily by default) or per
 # `validate-replication --publish-metrics`: an hour's Maximum holds that one value.
 PUBLISHED_PERIOD_SECONDS = 3600
-
-# PutMetricAlarm's AlarmName is 1 to 255 characters (botocore's model for CloudWatch;
-# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
-MAX_ALARM_NAME = 255
 
 # CloudWatch refuses more than 10 metrics in one metric-math alarm. Beyond that, one Metrics
 # Insights query takes the maximum over every DestinationRegion at once.
@@ -315,17 +311,6 @@ class Alarms(ResourceKind):
                             facts={"arn": alarm["AlarmArn"]})
 
         return [r for r in ctx.map(with_tags, candidates) if r is not None]
-
-    def diff(self, desired: list[Resource], current: list[Resource],
-             options: DiffOptions) -> list[Change]:
-        """An alarm name CloudWatch would refuse blocks the plan, before any change."""
-        changes = super().diff(desired, current, options)
-        for change in changes:
-            if change.action == "create" and len(change.name) > MAX_ALARM_NAME:
-                change.blocked = (
-                    f"the alarm name is {len(change.name)} characters; CloudWatch allows at "
-                    f"most {MAX_ALARM_NAME}: shorten the project or the repository name")
-        return changes
 
     def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
         client = ctx.client("cloudwatch", change.region)

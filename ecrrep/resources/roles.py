@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 from ecrrep import documents, naming
 from ecrrep.aws import aws_action, error_code, paginate
-from ecrrep.diff import DiffOptions, tag_changes
+from ecrrep.diff import tag_changes
 from ecrrep.plan import Change, Resource
 from ecrrep.resources.base import GLOBAL_REGION, ApplyOptions, ResourceKind, Target
 from ecrrep.resources.cleanup_function import cleanup_role_policy
@@ -104,34 +104,9 @@ def managed_role_names(spec: Spec) -> list[str]:
     ]
 
 
-# A role's trust policy may hold 2,048 characters by default, white space not counted
-# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length);
-# the listed production and CI principals add up.
-MAX_TRUST_POLICY_CHARACTERS = 2048
-
-
-def trust_policy_problem(trust_policy: Any) -> str | None:
-    size = len(documents.compact_json(trust_policy))
-    if size <= MAX_TRUST_POLICY_CHARACTERS:
-        return None
-    return (f"the trust policy is {size} characters with the listed principals; IAM allows "
-            f"{MAX_TRUST_POLICY_CHARACTERS} by default: list fewer principals (an account "
-            "root instead of its roles), or ask AWS to raise the quota (up to 4,096)")
-
-
 class Roles(ResourceKind):
     type = "iam_role"
     title = "IAM roles"
-
-    def diff(self, desired: list[Resource], current: list[Resource],
-             options: DiffOptions) -> list[Change]:
-        """A trust policy IAM would refuse blocks the plan, before any change."""
-        changes = super().diff(desired, current, options)
-        for change in changes:
-            if change.action in ("create", "update"):
-                problem = trust_policy_problem((change.after or {}).get("trust_policy"))
-                change.blocked = change.blocked or problem
-        return changes
 
     def desired(self, spec: Spec, target: Target) -> list[Resource]:
         tags = desired_tags(spec)

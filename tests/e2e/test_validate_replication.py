@@ -16,6 +16,7 @@ from ecrrep.sandbox.replication import INJECTED_FAILURE_CODE
 
 pytestmark = pytest.mark.e2e
 
+PROJECT = "container-registry-replication"
 PREFIX = "my-company-apps"
 SOURCE = "us-east-1"
 DESTINATIONS = ["us-west-2", "eu-west-1"]
@@ -302,11 +303,15 @@ def test_publish_metrics_sends_the_failure_rate_per_destination(cli, aws, replic
     regions = {d["Value"] for m in listed["Metrics"] for d in m["Dimensions"]
                if d["Name"] == "DestinationRegion"}
     assert regions == set(DESTINATIONS)
+    # Every series carries the project, so two projects in one account never share one.
+    assert all({"Name": "Project", "Value": PROJECT} in m["Dimensions"]
+               for m in listed["Metrics"])
     values = {}
     for region in DESTINATIONS:
         stats = cloudwatch.get_metric_statistics(
             Namespace="ECRRep", MetricName="ReplicationFailureRate",
-            Dimensions=[{"Name": "DestinationRegion", "Value": region}],
+            Dimensions=[{"Name": "Project", "Value": PROJECT},
+                        {"Name": "DestinationRegion", "Value": region}],
             StartTime=time.time() - 600, EndTime=time.time() + 600, Period=60,
             Statistics=["Maximum"])
         values[region] = max(p["Maximum"] for p in stats["Datapoints"])

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from ecrrep import policy_rules
 from ecrrep.policy_rules import ecr_actions
 from ecrrep.spec_loader import LoadedSpec, SpecError, load_spec_text
 
@@ -155,9 +156,12 @@ def test_every_action_of_botocores_ecr_model_is_known():
 
 # -- anyone ------------------------------------------------------------------------------------
 
+# ECR's write actions as botocore's model lists them: the count grows with new botocore
+# releases, so it is counted, not written down.
+WRITE_ACTIONS = sum(1 for a in policy_rules.ecr_actions() if not policy_rules._is_read(a))
 ANYONE_WRITES = (
     "lets anyone, in any AWS account, push, delete or change policy: ecr:PutImage, "
-    "ecr:BatchDeleteImage, ecr:DeleteRepository and 33 more write actions"
+    f"ecr:BatchDeleteImage, ecr:DeleteRepository and {WRITE_ACTIONS - 3} more write actions"
 )
 
 
