@@ -301,33 +301,3 @@ def ci_role_policy(account_id: str, source_region: str, prefix: str) -> dict[str
             ),
         ],
     })
-
-
-def cleanup_role_policy(
-    account_id: str, source_region: str, regions: list[str], prefix: str, project: str
-) -> dict[str, Any]:
-    """What the cleanup function does: read images everywhere, delete in the source region,
-    publish its metrics and write its own logs."""
-    everywhere = [naming.repository_arn(r, account_id, f"{prefix}/*") for r in regions]
-    source = naming.repository_arn(source_region, account_id, f"{prefix}/*")
-    return normalise_policy({
-        "Version": POLICY_VERSION,
-        "Statement": [
-            _statement(
-                "ReadImages",
-                ("ecr:DescribeImages", "ecr:DescribeRepositories", "ecr:ListImages"),
-                everywhere,
-            ),
-            _statement("DeleteExpiredImages", ("ecr:BatchDeleteImage",), source),
-            {
-                # PutMetricData takes no resource; the condition keeps it to our namespace.
-                **_statement("PublishMetrics", ("cloudwatch:PutMetricData",), "*"),
-                "Condition": {"StringEquals": {"cloudwatch:namespace": "ECRRep"}},
-            },
-            _statement(
-                "WriteLogs",
-                ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"),
-                naming.cleanup_log_group_arn(source_region, account_id, project),
-            ),
-        ],
-    })
