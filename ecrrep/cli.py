@@ -701,6 +701,42 @@ def owned_only(app: App, aws: Any, spec: Any, config: Any) -> Any:
     kept = {k: v for k, v in config.repositories.items() if k not in foreign}
     return replace(config, repositories=kept)
 
+# -- permissions -----------------------------------------------------------------------------
+
+
+def _account_id(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not (len(value) == 12 and value.isdigit()):
+        raise click.BadParameter("an AWS account id is 12 digits")
+    return value
+
+
+@cli.command()
+@click.option("--command", "commands", multiple=True, metavar="COMMAND",
+              type=click.Choice(["plan", "apply", "destroy", "validate-replication", "cleanup",
+                                 "output"]),
+              help="Only what COMMAND needs (repeatable). Default: every command.")
+@click.option("--json", "as_json", is_flag=True, help="Print the IAM policy document as JSON.")
+@click.option("--account-id", metavar="ID", callback=_account_id,
+              help="Put this account id in the ARNs. Default: * (any account).")
+@global_options
+@click.pass_obj
+def permissions(app: App, commands: tuple[str, ...], as_json: bool,
+                account_id: str | None) -> None:
+    """Print the least-privilege IAM policy for the identity running ecrrep on this spec.
+
+    Resources are scoped to the spec's repositories, roles, topic, alarms, dashboard, function
+    and rules wherever AWS allows it; "*" only for actions that have no resource type.
+    """
+    from ecrrep.permissions import COMMANDS, policy_document, policy_listing
+
+    loaded = load_spec_or_exit(app)
+    document = policy_document(loaded.spec, list(commands or COMMANDS), account_id or "*")
+    if as_json:
+        emit_json(document)
+    else:
+        click.echo(policy_listing(document))
+
+
 # -- output ----------------------------------------------------------------------------------
 
 
