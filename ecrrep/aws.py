@@ -21,6 +21,8 @@ import botocore.exceptions
 import botocore.session
 from botocore.config import Config
 
+from ecrrep import __version__
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -34,6 +36,7 @@ FIRST_CONTACT_ATTEMPTS = 2
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 30
 DEFAULT_PARALLELISM = 10
+USER_AGENT = f"ecrrep/{__version__}"
 
 # Operations that change the account; used to tell reads from writes in call counts.
 _MUTATING_PREFIXES = (
@@ -281,6 +284,9 @@ class AwsContext:
             # exist at this endpoint without paying for the full retry budget.
             retry = {"mode": "standard", "total_max_attempts": 1}
         return Config(
+            # Names ecrrep in AWS's records of each call (CloudTrail's userAgent), and lets the
+            # test suite tell ecrrep's calls from its own.
+            user_agent_extra=USER_AGENT,
             retries=retry,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             read_timeout=READ_TIMEOUT_SECONDS,

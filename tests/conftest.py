@@ -21,6 +21,8 @@ import boto3
 import pytest
 import yaml
 
+from tests.support.action_recorder import record_actions
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_SPEC = REPO_ROOT / "ecrrep" / "examples" / "config.example.yaml"
 ACCOUNT_ID = "123456789012"
@@ -64,9 +66,11 @@ def moto_server() -> Iterator[str]:
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    recorder = record_actions(server)  # every action ecrrep calls must be declared
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+    recorder.assert_all_declared()
 
 
 @dataclass
