@@ -8,7 +8,9 @@ tracebacks, log handlers — passes through `scrub`. Files ecrrep writes (a save
 What is scrubbed: the credential values known to this process (the secret access key and the
 session token from the environment, and those the credential chain resolved), in every form
 they may be printed in (as given, without surrounding whitespace such as a trailing carriage
-return, and escaped as repr() shows them); and the password of any URL (`scheme://user:PASSWORD@`).
+return, and escaped as repr() shows them); the password of any URL
+(`scheme://user:PASSWORD@`); and the value of any `NAME=value` whose NAME says it is a secret
+(`AWS_SECRET_ACCESS_KEY=…`, `DB_PASSWORD=…`), as a .env file holds them.
 Values shorter than MIN_SECRET_LENGTH are not scrubbed as words: no real AWS secret is that
 short, and scrubbing e.g. the sandbox's `testing` would mangle ordinary output that happens to
 contain the word.
@@ -27,6 +29,12 @@ CREDENTIAL_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECUR
 
 # scheme://user:password@  — the password is everything up to the '@' that ends the userinfo.
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@'\"]*:)[^/\s@'\"]+@")
+
+# NAME=value where NAME says it holds a secret, as in a .env file given by mistake as the spec
+# (`-c .env`, whose diagnostic quotes the file's text): the value is masked whoever it belongs to.
+_ASSIGNED_SECRET = re.compile(
+    r"(?P<head>\b[A-Z][A-Z0-9_]*(?:SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE_KEY)[A-Z0-9_]*=)"
+    r"[^\s'\"]+")
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -65,6 +73,7 @@ def scrub(text: str) -> str:
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, MASK)
+    text = _ASSIGNED_SECRET.sub(lambda m: m.group("head") + MASK, text)
     return _URL_PASSWORD.sub(lambda m: m.group("head") + MASK + "@", text)
 
 

@@ -150,3 +150,13 @@ def test_an_invalid_endpoint_is_one_line_without_a_traceback(cli, aws, write_spe
     assert result.stdout == ""
     assert result.stderr == ("Error: --endpoint-url notaurl: not an endpoint URL (expected "
                              "http://HOST[:PORT] or https://HOST[:PORT])\n")
+
+
+def test_a_dotenv_file_given_as_the_spec_has_its_secret_masked(cli, aws, tmp_path):
+    (tmp_path / ".env").write_text(
+        f"AWS_ACCESS_KEY_ID=AKIAFAKE\r\nAWS_SECRET_ACCESS_KEY={SECRET}\r\n")
+
+    result = cli("-vv", "-c", ".env", "plan", env={"AWS_SECRET_ACCESS_KEY": "another-one-x"})
+
+    assert result.returncode == 1
+    assert "AWS_SECRET_ACCESS_KEY=****" in check(result)

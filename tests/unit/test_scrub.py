@@ -45,3 +45,10 @@ def test_the_stream_scrubs_what_is_written_and_hides_its_binary_buffer():
     stream.write(f"token {TOKEN}\n")
     assert out.getvalue() == "token ****\n"
     assert not hasattr(stream, "buffer")
+
+
+def test_secret_assignments_are_masked_whoever_they_belong_to():
+    quoted = "not the value 'AWS_ACCESS_KEY_ID=AKIAX AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMIK7'"
+    assert scrub.scrub(quoted) == (
+        "not the value 'AWS_ACCESS_KEY_ID=AKIAX AWS_SECRET_ACCESS_KEY=****'")
+    assert scrub.scrub("DB_PASSWORD=hunter2 PATH=/usr/bin") == "DB_PASSWORD=**** PATH=/usr/bin"
