@@ -22,17 +22,12 @@ import botocore.session
 from botocore.config import Config
 
 from ecrrep import __version__
+from ecrrep.aws_connection import FirstContactRetryLimit
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 DEFAULT_MAX_ATTEMPTS = 10
-# Attempts at a call whose connection cannot even be made (refused, DNS, connect timeout), as
-# long as its endpoint has never answered in this run: an unreachable endpoint is then reported
-# in about a second, not after botocore's full budget (about a minute of backoff for 10
-# attempts). Once an endpoint has answered, a connection failure is a blip and gets the full
-# budget; throttling and 5xx always do.
-FIRST_CONTACT_ATTEMPTS = 2
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 30
 DEFAULT_PARALLELISM = 10
@@ -87,44 +82,6 @@ def translate_error(exc: BaseException, resource: str = "", action: str = "") ->
     if isinstance(exc, botocore.exceptions.BotoCoreError):
         return AwsError(action or "Call", resource, type(exc).__name__, _one_line(str(exc)))
     raise TypeError(f"not an AWS error: {exc!r}")
-
-
-def endpoint_url_problem(url: str) -> str | None:
-    """Why botocore would refuse `url` as an endpoint (with a traceback), or None."""
-    from urllib.parse import urlsplit
-
-    from botocore.utils import is_valid_endpoint_url
-
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not is_valid_endpoint_url(url):
-        return "not an endpoint URL (expected http://HOST[:PORT] or https://HOST[:PORT])"
-    try:
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number 0..65535
-    except ValueError:
-        return "not an endpoint URL (the port is not a number from 0 to 65535)"
-    return None
-
-
-def _unsendable(exc: BaseException | None) -> bool:
-    """A request that can never be sent as built (http.client refuses a header value with a
-    line break, e.g. a session token copied with its carriage return): trying it again ten
-    times only adds a minute of backoff."""
-    return isinstance(exc, botocore.exceptions.HTTPClientError) and isinstance(
-        getattr(exc, "kwargs", {}).get("error"), ValueError)
-
-
-def credential_variable_problems(environ: Any = None) -> list[str]:
-    """Credential variables holding whitespace or control characters, which AWS never issues
-    and which make every request fail (values are never named, only the variables)."""
-    environ = os.environ if environ is None else environ
-    names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-    return [
-        f"{name} holds whitespace or a control character"
-        + (" (a carriage return: copied from a file with Windows line endings?)"
-           if "\r" in environ[name] else "")
-        for name in names
-        if environ.get(name) and any(c.isspace() or not c.isprintable() for c in environ[name])
-    ]
 
 
 def _one_line(text: str) -> str:
@@ -264,7 +221,7 @@ class AwsContext:
         self._stats_lock = threading.Lock()
         self._calls: Counter = Counter()
         self._attempts = 0
-        self._answered_hosts: set[str] = set()
+        self._retry_limit = FirstContactRetryLimit()
         self._cache: dict[Any, Any] = {}
         self._cache_locks: dict[Any, threading.Lock] = {}
         self._pool: ThreadPoolExecutor | None = None
@@ -306,7 +263,7 @@ class AwsContext:
                 # of a more specific event name run first, and the first answer wins.
                 service_event = client.meta.service_model.service_id.hyphenize()
                 events.register_first(f"needs-retry.{service_event}",
-                                      self._limit_first_contact_retries)
+                                      self._retry_limit.needs_retry)
                 events.register("before-call.*.*", self._count_call)
                 events.register("before-send.*.*", self._count_attempt)
                 self._clients[key] = client
@@ -324,27 +281,6 @@ class AwsContext:
             # botocore's "Invalid endpoint: URL" (from --endpoint-url or AWS_ENDPOINT_URL*).
             raise AwsError("Connect", f"{service} ({region})", "InvalidEndpoint",
                            _one_line(str(exc))) from exc
-
-    def _limit_first_contact_retries(self, endpoint: Any, attempts: int,
-                                     caught_exception: BaseException | None = None,
-                                     response: Any = None, **_: Any) -> bool | None:
-        """A `needs-retry` handler run before botocore's: False (no retry, and no later
-        handler's delay) for a connection that could not be made to an endpoint that never
-        answered, once FIRST_CONTACT_ATTEMPTS are spent; None (botocore decides) otherwise."""
-        host = getattr(endpoint, "host", "")
-        if response is not None:
-            with self._stats_lock:
-                self._answered_hosts.add(host)
-            return None
-        if _unsendable(caught_exception):
-            return False
-        unreachable = isinstance(caught_exception, botocore.exceptions.EndpointConnectionError
-                                 | botocore.exceptions.ConnectTimeoutError)
-        with self._stats_lock:
-            answered = host in self._answered_hosts
-        if unreachable and not answered and attempts >= FIRST_CONTACT_ATTEMPTS:
-            return False
-        return None
 
     def _count_call(self, model: Any, **_: Any) -> None:
         with self._stats_lock:

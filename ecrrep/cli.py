@@ -16,6 +16,8 @@ from typing import Any, NoReturn
 
 import click
 
+from ecrrep.cli_environment import EnvironmentAwareCommand
+
 DEFAULT_CONFIG_FILES = ("ecrrep.yaml", "config.yaml")
 
 EXIT_OK = 0
@@ -51,7 +53,8 @@ class App:
              "(pass -c FILE or set ECRREP_CONFIG)")
 
     def aws(self) -> Any:
-        from ecrrep.aws import AwsContext, credential_variable_problems, endpoint_url_problem
+        from ecrrep.aws import AwsContext
+        from ecrrep.aws_connection import credential_variable_problems, endpoint_url_problem
 
         for problem in credential_variable_problems():
             fail(f"{problem}; remove it (nothing was sent to AWS)")
@@ -76,32 +79,6 @@ class CommandError(click.ClickException):
 
 def fail(message: str) -> NoReturn:
     raise CommandError(message)
-
-
-class EnvironmentAwareCommand(click.Command):
-    """A command whose options read from the environment (ECRREP_<COMMAND>_<OPTION>, click's
-    automatic variables) say so: in --help, and on stderr when a run uses one. Destructive
-    flags opt out of the environment altogether (`allow_from_autoenv=False`)."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        for param in self.params:
-            if isinstance(param, click.Option) and param.allow_from_autoenv:
-                param.show_envvar = True
-
-    def invoke(self, ctx: click.Context) -> Any:
-        announce_environment_options(ctx)
-        return super().invoke(ctx)
-
-
-def announce_environment_options(ctx: click.Context) -> None:
-    from click.core import ParameterSource
-
-    for param in ctx.command.params:
-        if param.name and ctx.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT:
-            # click's own naming of the automatic variable (click.core.Option.resolve_envvar_value).
-            envvar = param.envvar or f"{ctx.auto_envvar_prefix}_{param.name.upper()}"
-            click.echo(f"using {param.opts[-1]} from {envvar}", err=True)
 
 
 class EcrrepGroup(click.Group):

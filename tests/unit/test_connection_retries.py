@@ -8,19 +8,19 @@ from types import SimpleNamespace
 import botocore.exceptions
 import pytest
 
-from ecrrep.aws import FIRST_CONTACT_ATTEMPTS, AwsContext
+from ecrrep.aws_connection import FIRST_CONTACT_ATTEMPTS, FirstContactRetryLimit
 
 REFUSED = botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:9/")
 ENDPOINT = SimpleNamespace(host="http://127.0.0.1:9")
 
 
 @pytest.fixture
-def ctx() -> AwsContext:
-    return AwsContext(endpoint_url="http://127.0.0.1:9")
+def ctx() -> FirstContactRetryLimit:
+    return FirstContactRetryLimit()
 
 
-def decide(ctx: AwsContext, attempts: int, **kwargs) -> bool | None:
-    return ctx._limit_first_contact_retries(endpoint=ENDPOINT, attempts=attempts, **kwargs)
+def decide(ctx: FirstContactRetryLimit, attempts: int, **kwargs) -> bool | None:
+    return ctx.needs_retry(endpoint=ENDPOINT, attempts=attempts, **kwargs)
 
 
 def test_an_endpoint_that_never_answered_gets_first_contact_attempts(ctx):
