@@ -30,10 +30,19 @@ class EnvironmentAwareCommand(click.Command):
 
 
 def announce_environment_options(ctx: click.Context) -> None:
+    """`using --json from ECRREP_PLAN_AS_JSON` for each option the environment set, and a note
+    for each variable that names a flag never read from it (so it is not thought obeyed)."""
+    import os
+
     from click.core import ParameterSource
 
     for param in ctx.command.params:
-        if param.name and ctx.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT:
-            # click's own naming of the automatic variable (click.core.Option.resolve_envvar_value).
-            envvar = param.envvar or f"{ctx.auto_envvar_prefix}_{param.name.upper()}"
+        if not isinstance(param, click.Option) or not param.name or not ctx.auto_envvar_prefix:
+            continue
+        # click's own naming of the automatic variable (click.core.Option.resolve_envvar_value).
+        envvar = param.envvar or f"{ctx.auto_envvar_prefix}_{param.name.upper()}"
+        if ctx.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT:
             click.echo(f"using {param.opts[-1]} from {envvar}", err=True)
+        elif not param.allow_from_autoenv and os.environ.get(envvar):
+            click.echo(f"ignoring {envvar}: {param.opts[-1]} is never read from the "
+                       "environment", err=True)

@@ -28,6 +28,10 @@ def test_destroy_flags_in_the_environment_change_nothing(cli, aws, write_spec):
                                  "ECRREP_DESTROY_AUTO_APPROVE": "1"})
 
     assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.splitlines()[:2] == [
+        "ignoring ECRREP_DESTROY_AUTO_APPROVE: --auto-approve is never read from the environment",
+        "ignoring ECRREP_DESTROY_FORCE_DELETE_IMAGES: --force-delete-images is never read from "
+        "the environment"]
     assert "holds 1 image" in result.stdout and "--force-delete-images" in result.stdout
     assert result.stderr.strip().splitlines()[-1].startswith("Error: destroy refused")
     assert differences(before, account_snapshot(aws, REGIONS)) == []
