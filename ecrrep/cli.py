@@ -678,6 +678,7 @@ def owned_only(app: App, aws: Any, spec: Any, config: Any) -> Any:
     kept = {k: v for k, v in config.repositories.items() if k not in foreign}
     return replace(config, repositories=kept)
 
+
 # -- permissions -----------------------------------------------------------------------------
 
 
