@@ -21,6 +21,9 @@ import botocore.exceptions
 import botocore.session
 from botocore.config import Config
 
+from ecrrep import __version__
+from ecrrep.aws_connection import FirstContactRetryLimit
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -28,6 +31,7 @@ DEFAULT_MAX_ATTEMPTS = 10
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 30
 DEFAULT_PARALLELISM = 10
+USER_AGENT = f"ecrrep/{__version__}"
 
 # Operations that change the account; used to tell reads from writes in call counts.
 _MUTATING_PREFIXES = (
@@ -217,6 +221,7 @@ class AwsContext:
         self._stats_lock = threading.Lock()
         self._calls: Counter = Counter()
         self._attempts = 0
+        self._retry_limit = FirstContactRetryLimit()
         self._cache: dict[Any, Any] = {}
         self._cache_locks: dict[Any, threading.Lock] = {}
         self._pool: ThreadPoolExecutor | None = None
@@ -236,6 +241,9 @@ class AwsContext:
             # exist at this endpoint without paying for the full retry budget.
             retry = {"mode": "standard", "total_max_attempts": 1}
         return Config(
+            # Names ecrrep in AWS's records of each call (CloudTrail's userAgent), and lets the
+            # test suite tell ecrrep's calls from its own.
+            user_agent_extra=USER_AGENT,
             retries=retry,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             read_timeout=READ_TIMEOUT_SECONDS,
@@ -249,17 +257,30 @@ class AwsContext:
         with self._lock:
             client = self._clients.get(key)
             if client is None:
-                client = self._session.create_client(
-                    service,
-                    region_name=region,
-                    endpoint_url=self.endpoint_url,
-                    config=self.client_config(retries),
-                )
+                client = self._create_client(service, region, retries)
                 events = client.meta.events
+                # On the event botocore's retry handler listens to, and before it: handlers
+                # of a more specific event name run first, and the first answer wins.
+                service_event = client.meta.service_model.service_id.hyphenize()
+                events.register_first(f"needs-retry.{service_event}",
+                                      self._retry_limit.needs_retry)
                 events.register("before-call.*.*", self._count_call)
                 events.register("before-send.*.*", self._count_attempt)
                 self._clients[key] = client
             return client
+
+    def _create_client(self, service: str, region: str, retries: bool) -> Any:
+        try:
+            return self._session.create_client(
+                service,
+                region_name=region,
+                endpoint_url=self.endpoint_url,
+                config=self.client_config(retries),
+            )
+        except ValueError as exc:
+            # botocore's "Invalid endpoint: URL" (from --endpoint-url or AWS_ENDPOINT_URL*).
+            raise AwsError("Connect", f"{service} ({region})", "InvalidEndpoint",
+                           _one_line(str(exc))) from exc
 
     def _count_call(self, model: Any, **_: Any) -> None:
         with self._stats_lock:
@@ -280,6 +301,17 @@ class AwsContext:
             return []
         frozen = creds.get_frozen_credentials()
         return [s for s in (frozen.secret_key, frozen.token) if s]
+
+    def resolved_secrets(self) -> list[str]:
+        """The credentials' secrets if a client already resolved them (else none: resolving
+        here could wait on the instance metadata service)."""
+        with self._lock:
+            if not self._clients:
+                return []
+        try:
+            return self.credentials_secrets()
+        except Exception:  # a broken credential chain is reported by the call that used it
+            return []
 
     # -- account ----------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ from typing import Any, NoReturn
 
 import click
 
+from ecrrep.cli_environment import EnvironmentAwareCommand
+
 DEFAULT_CONFIG_FILES = ("ecrrep.yaml", "config.yaml")
 
 EXIT_OK = 0
@@ -52,7 +54,17 @@ class App:
 
     def aws(self) -> Any:
         from ecrrep.aws import AwsContext
+        from ecrrep.aws_connection import credential_variable_problems, endpoint_url_problem
 
+        for problem in credential_variable_problems():
+            fail(f"{problem}; remove it (nothing was sent to AWS)")
+
+        for source, url in (("--endpoint-url", self.endpoint_url),
+                            ("AWS_ENDPOINT_URL", os.environ.get("AWS_ENDPOINT_URL"))):
+            if url and (problem := endpoint_url_problem(url)):
+                fail(f"{source} {url}: {problem}")
+            if url:
+                break
         return AwsContext(self.profile, self.endpoint_url, self.parallelism)
 
 
@@ -69,8 +81,12 @@ def fail(message: str) -> NoReturn:
     raise CommandError(message)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"],
-                               "auto_envvar_prefix": "ECRREP"})
+class EcrrepGroup(click.Group):
+    command_class = EnvironmentAwareCommand
+
+
+@click.group(cls=EcrrepGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                                "auto_envvar_prefix": "ECRREP"})
 @click.option("-c", "--config", metavar="FILE",
               help="Spec file. Default: ecrrep.yaml, then config.yaml.")
 @click.option("--profile", metavar="NAME", help="AWS profile to use (else the standard chain).")
@@ -95,8 +111,11 @@ def cli(ctx: click.Context, config: str | None, profile: str | None,
       ecrrep plan --detailed-exitcode   0 in sync, 2 changes pending, 1 error
       ecrrep demo                 the whole life cycle against a local emulator
 
-    Credentials come from the standard AWS chain (--profile, AWS_PROFILE, environment);
-    every option can also be set as ECRREP_<OPTION>, e.g. ECRREP_CONFIG.
+    Credentials come from the standard AWS chain (--profile, AWS_PROFILE, environment).
+    Every global option can also be set as ECRREP_<OPTION>, e.g. ECRREP_CONFIG; a command's
+    options as ECRREP_<COMMAND>_<OPTION> (listed in each command's --help, and named on stderr
+    when used), except --auto-approve, --force-delete-images, --adopt and --adopt-from, which
+    are never read from the environment.
     """
     ctx.obj = App(config, profile, endpoint_url, no_color, verbose, parallelism)
 
@@ -153,15 +172,20 @@ def load_spec_or_exit(app: App, path: str | None = None, text: str | None = None
 def run_aws(app: App, fn: Any) -> Any:
     """Run fn with an AwsContext; AWS errors become one line, stats go to stderr with -v."""
     from ecrrep.aws import AWS_EXCEPTIONS, AwsError, translate_error
+    from ecrrep.scrub import register_secret
 
     aws = app.aws()
     try:
         return fn(aws)
     except AWS_EXCEPTIONS + (AwsError,) as exc:
+        for secret in aws.resolved_secrets():
+            register_secret(secret)
         if app.verbose:
             traceback.print_exc()
         raise CommandError(translate_error(exc).line()) from exc
     finally:
+        for secret in aws.resolved_secrets():
+            register_secret(secret)
         aws.close()
         if app.verbose:
             print_call_stats(app, aws)
@@ -181,10 +205,27 @@ def kind_titles() -> dict[str, str]:
     return {k.type: k.title for k in all_kinds()}
 
 
-def diff_options(loaded: Any, adopt: bool, force_delete_images: bool) -> Any:
+def diff_options(loaded: Any, adopt: bool, force_delete_images: bool,
+                 adopt_from: str | None = None) -> Any:
+    from dataclasses import fields
+
     from ecrrep.diff import DiffOptions
 
-    return DiffOptions(loaded.spec.project, adopt=adopt, force_delete_images=force_delete_images)
+    extra: dict[str, Any] = {}
+    if adopt_from is not None:
+        if "adopt_from" not in {f.name for f in fields(DiffOptions)}:
+            fail("--adopt-from is not supported by this version of the planner")
+        extra["adopt_from"] = adopt_from
+    return DiffOptions(loaded.spec.project, adopt=adopt, force_delete_images=force_delete_images,
+                       **extra)
+
+
+def saved_options(adopt: bool, force_delete_images: bool, adopt_from: str | None) -> dict:
+    """The options a saved plan records, to plan it again with the same ones at apply."""
+    options: dict[str, Any] = {"adopt": adopt, "force_delete_images": force_delete_images}
+    if adopt_from is not None:
+        options["adopt_from"] = adopt_from
+    return options
 
 
 def emit_json(document: Any) -> None:
@@ -194,12 +235,21 @@ def emit_json(document: Any) -> None:
 # -- plan ------------------------------------------------------------------------------------
 
 
+# Destructive flags are never read from the environment: a variable left set in a shell or a
+# CI job must not turn a reviewed, prompted run into an unprompted, destructive one.
 adopt_option = click.option(
-    "--adopt", is_flag=True,
+    "--adopt", is_flag=True, allow_from_autoenv=False,
     help="Take over same-named resources that lack the ownership tag instead of refusing.")
+adopt_from_option = click.option(
+    "--adopt-from", metavar="PROJECT", allow_from_autoenv=False,
+    help="Take over resources that carry the ownership tag of PROJECT (a transfer between "
+         "ecrrep projects).")
 force_option = click.option(
-    "--force-delete-images", is_flag=True,
+    "--force-delete-images", is_flag=True, allow_from_autoenv=False,
     help="Allow deleting repositories that still hold images.")
+auto_approve_option = click.option(
+    "--auto-approve", is_flag=True, allow_from_autoenv=False,
+    help="Do not ask for confirmation.")
 
 
 @cli.command()
@@ -212,18 +262,19 @@ force_option = click.option(
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 when nothing changes, 2 when something would.")
 @adopt_option
+@adopt_from_option
 @force_option
 @global_options
 @click.pass_obj
 def plan(app: App, as_json: bool, output_format: str, out_file: str | None,
-         detailed_exitcode: bool, adopt: bool, force_delete_images: bool) -> None:
+         detailed_exitcode: bool, adopt: bool, adopt_from: str | None,
+         force_delete_images: bool) -> None:
     """Show how the account differs from the spec. Changes nothing."""
     from ecrrep.engine import plan_for
-    from ecrrep.plan import planfile_document
     from ecrrep.render import render_plan
 
     loaded = load_spec_or_exit(app)
-    options = diff_options(loaded, adopt, force_delete_images)
+    options = diff_options(loaded, adopt, force_delete_images, adopt_from)
     the_plan = run_aws(app, lambda aws: plan_for(aws, loaded.spec, options))
     if as_json or output_format == "json":
         emit_json(the_plan.to_json())
@@ -234,11 +285,8 @@ def plan(app: App, as_json: bool, output_format: str, out_file: str | None,
     else:
         render_plan(app.console(), the_plan, kind_titles(), verbose=app.verbose > 0)
     if out_file:
-        doc = planfile_document(the_plan, loaded.text, loaded.path,
-                                {"adopt": adopt, "force_delete_images": force_delete_images})
-        Path(out_file).write_text(json.dumps(doc, indent=2, default=str))
-        app.console(stderr=True).print(f"Saved the plan to {out_file}; apply it with "
-                                       f"`ecrrep apply {out_file}`.", markup=False)
+        save_plan(app, out_file, the_plan, loaded,
+                  saved_options(adopt, force_delete_images, adopt_from))
     if detailed_exitcode and the_plan.has_changes:
         sys.exit(EXIT_CHANGES)
 
@@ -246,32 +294,56 @@ def plan(app: App, as_json: bool, output_format: str, out_file: str | None,
 # -- apply / destroy -------------------------------------------------------------------------
 
 
+def save_plan(app: App, out_file: str, the_plan: Any, loaded: Any,
+              options: dict[str, Any]) -> None:
+    """Write the plan file (scrubbed like any output) and print its digest for reviewers."""
+    from ecrrep.plan import planfile_document
+    from ecrrep.saved_plan import file_digest, saved_plan_bytes
+    from ecrrep.scrub import scrub
+
+    doc = planfile_document(the_plan, loaded.text, loaded.path, options)
+    data = scrub(saved_plan_bytes(doc).decode()).encode()
+    Path(out_file).write_bytes(data)
+    app.console(stderr=True).print(
+        f"Saved the plan to {out_file} ({file_digest(data)}); apply it with "
+        f"`ecrrep apply {out_file}`.", markup=False)
+
+
 @cli.command()
 @click.argument("planfile", required=False, type=click.Path(exists=True, dir_okay=False))
-@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@auto_approve_option
 @click.option("--json", "as_json", is_flag=True,
               help="Print the plan and the result as one JSON document (needs --auto-approve).")
 @adopt_option
+@adopt_from_option
 @force_option
 @global_options
 @click.pass_obj
 def apply(app: App, planfile: str | None, auto_approve: bool, as_json: bool, adopt: bool,
-          force_delete_images: bool) -> None:
-    """Converge the account to the spec (or carry out a saved PLANFILE)."""
+          adopt_from: str | None, force_delete_images: bool) -> None:
+    """Converge the account to the spec (or carry out a saved PLANFILE).
+
+    With PLANFILE, the spec and options saved in it are planned again against the account;
+    apply refuses, before any change, when the account changed since, or when the file's
+    changes differ from that fresh plan's (see docs/saved-plans.md).
+    """
     from ecrrep.engine import plan_for
 
     if planfile:
+        if adopt or adopt_from or force_delete_images:
+            fail("with PLANFILE, the options saved in the plan apply; --adopt, --adopt-from "
+                 "and --force-delete-images belong to `ecrrep plan --out`")
         loaded, options, the_plan = load_planfile(app, planfile)
         force_delete_images = options.force_delete_images
     else:
         loaded = load_spec_or_exit(app)
-        options = diff_options(loaded, adopt, force_delete_images)
+        options = diff_options(loaded, adopt, force_delete_images, adopt_from)
         the_plan = run_aws(app, lambda aws: plan_for(aws, loaded.spec, options))
     execute_plan(app, the_plan, auto_approve, as_json, force_delete_images, verb="apply")
 
 
 @cli.command()
-@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@auto_approve_option
 @click.option("--json", "as_json", is_flag=True,
               help="Print the plan and the result as one JSON document (needs --auto-approve).")
 @force_option
@@ -371,24 +443,31 @@ def validate_and_publish(app: App, aws: Any, spec: Any, grace_minutes: float,
 
 
 def load_planfile(app: App, planfile: str) -> tuple[Any, Any, Any]:
-    """A saved plan, checked against the account as it is now."""
+    """The fresh plan of a saved plan's spec and options, once the saved changes are shown to
+    be exactly its changes on an unchanged account (ecrrep.saved_plan); else exit 1."""
     from ecrrep.engine import plan_for
-    from ecrrep.plan import PLANFILE_KIND, Plan
+    from ecrrep.saved_plan import SavedPlanError, load_saved_plan, verify_saved_plan
 
     try:
-        doc = json.loads(Path(planfile).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        fail(f"{planfile}: not a saved plan ({exc})")
-    if not isinstance(doc, dict) or doc.get("kind") != PLANFILE_KIND:
-        fail(f"{planfile}: not a saved plan (make one with `ecrrep plan --out FILE`)")
-    loaded = load_spec_or_exit(app, path=doc["spec_path"], text=doc["spec_text"])
-    opts = doc.get("options", {})
-    options = diff_options(loaded, bool(opts.get("adopt")), bool(opts.get("force_delete_images")))
+        saved = load_saved_plan(planfile)
+    except SavedPlanError as exc:
+        fail(str(exc))
+    opts = saved.options
+    shown = [flag for flag, on in (("--adopt", opts.get("adopt")),
+                                   ("--force-delete-images", opts.get("force_delete_images")))
+             if on] + ([f"--adopt-from {opts['adopt_from']}"] if opts.get("adopt_from") else [])
+    app.console(stderr=True).print(
+        f"Applying the saved plan {planfile} ({saved.digest}); spec {saved.spec_path}; saved "
+        f"options: {' '.join(shown) or 'none'}.", markup=False)
+    loaded = load_spec_or_exit(app, path=saved.spec_path, text=saved.spec_text)
+    options = diff_options(loaded, bool(opts.get("adopt")), bool(opts.get("force_delete_images")),
+                           opts.get("adopt_from"))
     fresh = run_aws(app, lambda aws: plan_for(aws, loaded.spec, options))
-    if fresh.state_fingerprint != doc["state_fingerprint"]:
-        fail(f"{planfile} was made against a state of the account that has since changed; "
-             "run `ecrrep plan` again")
-    return loaded, options, Plan.from_json(doc["plan"], doc["state_fingerprint"])
+    try:
+        verify_saved_plan(saved, fresh)
+    except SavedPlanError as exc:
+        fail(str(exc))
+    return loaded, options, fresh
 
 
 def execute_plan(app: App, the_plan: Any, auto_approve: bool, as_json: bool,
@@ -596,8 +675,10 @@ def cleanup(app: App, dry_run: bool, as_json: bool) -> None:
         logger = logging.getLogger("ecrrep.cleanup")
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
-    result = run_aws(app, lambda aws: run_cleanup(
-        owned_only(app, aws, loaded.spec, config), aws.client))
+    # The function's own code decides what it may touch: the same check runs in Lambda.
+    result = run_aws(app, lambda aws: run_cleanup(config, aws.client))
+    for skipped in result["skipped"]:
+        app.console(stderr=True).print(skipped["message"], markup=False, style="yellow")
     if as_json:
         emit_json(result)
     else:
@@ -606,24 +687,41 @@ def cleanup(app: App, dry_run: bool, as_json: bool) -> None:
         sys.exit(EXIT_ERROR)
 
 
-def owned_only(app: App, aws: Any, spec: Any, config: Any) -> Any:
-    """The configuration without repositories that exist under our names but lack the
-    ownership tag: cleanup never deletes images from what this project does not own."""
-    from dataclasses import replace
+# -- permissions -----------------------------------------------------------------------------
 
-    from ecrrep.naming import OWNERSHIP_TAG
-    from ecrrep.resources.ecr_listing import repositories_under_prefix
 
-    records = repositories_under_prefix(aws, spec, spec.source_region)
-    foreign = [name for name in config.repositories
-               if (record := records.get(config.repository_name(name))) is not None
-               and not record.owned_by(spec.project)]
-    for name in foreign:
-        app.console(stderr=True).print(
-            f"{config.repository_name(name)} exists without the ownership tag {OWNERSHIP_TAG}="
-            f"{spec.project}: its images are left alone", markup=False, style="yellow")
-    kept = {k: v for k, v in config.repositories.items() if k not in foreign}
-    return replace(config, repositories=kept)
+def _account_id(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not (len(value) == 12 and value.isdigit()):
+        raise click.BadParameter("an AWS account id is 12 digits")
+    return value
+
+
+@cli.command()
+@click.option("--command", "commands", multiple=True, metavar="COMMAND",
+              type=click.Choice(["plan", "apply", "destroy", "validate-replication", "cleanup",
+                                 "output"]),
+              help="Only what COMMAND needs (repeatable). Default: every command.")
+@click.option("--json", "as_json", is_flag=True, help="Print the IAM policy document as JSON.")
+@click.option("--account-id", metavar="ID", callback=_account_id,
+              help="Put this account id in the ARNs. Default: * (any account).")
+@global_options
+@click.pass_obj
+def permissions(app: App, commands: tuple[str, ...], as_json: bool,
+                account_id: str | None) -> None:
+    """Print the least-privilege IAM policy for the identity running ecrrep on this spec.
+
+    Resources are scoped to the spec's repositories, roles, topic, alarms, dashboard, function
+    and rules wherever AWS allows it; "*" only for actions that have no resource type.
+    """
+    from ecrrep.permissions import COMMANDS, policy_document, policy_listing
+
+    loaded = load_spec_or_exit(app)
+    document = policy_document(loaded.spec, list(commands or COMMANDS), account_id or "*")
+    if as_json:
+        emit_json(document)
+    else:
+        click.echo(policy_listing(document))
+
 
 # -- output ----------------------------------------------------------------------------------
 
@@ -726,6 +824,11 @@ def import_command(app: App, prefix: str, source_region: str, project: str | Non
 
 
 def main() -> None:
+    from ecrrep import scrub
+
+    # Before anything is printed: every byte written to stdout and stderr is scrubbed.
+    scrub.register_environment_secrets()
+    scrub.install(sys)
     cli(prog_name="ecrrep")
 
 

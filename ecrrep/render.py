@@ -406,6 +406,8 @@ CLEANUP_STATUS = {
     "would-delete": ("would delete", "yellow"),
     "failed": ("FAILED", "bold red"),
     "gone": ("already gone", "dim"),
+    # A child of an image index that ECR refused to delete while the index references it.
+    "kept": ("kept (referenced)", "dim"),
 }
 
 

@@ -20,6 +20,8 @@ import boto3
 import pytest
 import yaml
 
+from tests.support.action_recorder import record_actions
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_SPEC = REPO_ROOT / "ecrrep" / "examples" / "config.example.yaml"
 ACCOUNT_ID = "123456789012"
@@ -50,10 +52,12 @@ def server_settings() -> Any:
 def moto_server() -> Iterator[str]:
     """One emulator server (moto with ecrrep's sandbox behaviours) per test process; tests
     reset its state with `aws`."""
-    from ecrrep.sandbox.server import emulator
+    from ecrrep.sandbox.server import emulator_server, server_url
 
-    with emulator(sandbox_settings=server_settings()) as url:
-        yield url
+    with emulator_server(sandbox_settings=server_settings()) as server:
+        recorder = record_actions(server)  # every action ecrrep calls must be declared
+        yield server_url(server)
+    recorder.assert_all_declared()
 
 
 @dataclass

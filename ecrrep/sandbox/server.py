@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from moto.server import ThreadedMotoServer
+
     from ecrrep.sandbox.settings import SandboxSettings
 
 # Dummy credentials: the emulator accepts any, and these can never reach real AWS because
@@ -22,9 +24,10 @@ EMULATOR_ENVIRONMENT = {
 
 
 @contextmanager
-def emulator(port: int = 0, sandbox_settings: SandboxSettings | None = None) -> Iterator[str]:
-    """A moto server on 127.0.0.1 with the sandbox's behaviours, yielding its URL; stopped on
-    exit. `sandbox_settings` replaces the current settings for the process."""
+def emulator_server(port: int = 0, sandbox_settings: SandboxSettings | None = None
+                    ) -> Iterator[ThreadedMotoServer]:
+    """A started moto server on 127.0.0.1 with the sandbox's behaviours; stopped on exit.
+    `sandbox_settings` replaces the current settings for the process."""
     import logging
     from dataclasses import asdict
 
@@ -41,11 +44,22 @@ def emulator(port: int = 0, sandbox_settings: SandboxSettings | None = None) -> 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     request_scope.answer_as_sandbox(server)
-    host, bound = server.get_host_and_port()
     try:
-        yield f"http://{host}:{bound}"
+        yield server
     finally:
         server.stop()
+
+
+def server_url(server: ThreadedMotoServer) -> str:
+    host, port = server.get_host_and_port()
+    return f"http://{host}:{port}"
+
+
+@contextmanager
+def emulator(port: int = 0, sandbox_settings: SandboxSettings | None = None) -> Iterator[str]:
+    """The emulator's URL, for the duration (see `emulator_server`)."""
+    with emulator_server(port, sandbox_settings) as server:
+        yield server_url(server)
 
 
 @contextmanager

@@ -154,7 +154,7 @@ def test_a_repository_we_do_not_own_is_left_alone(cli, aws, write_spec):
     result = cli("cleanup")
     assert result.returncode == 0, result.stderr
     assert theirs in digests(aws, TESTING) and ours not in digests(aws, PRODUCTION)
-    assert f"{TESTING} exists without the ownership tag" in result.stderr
+    assert f"{TESTING} has no ownership tag ecrrep:project, not " in result.stderr
 
 
 def test_a_repository_another_project_owns_is_left_alone(cli, aws, write_spec):

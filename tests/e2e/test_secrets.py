@@ -95,3 +95,68 @@ def test_forced_errors_with_tracebacks_hold_no_secret(cli, aws, proxy, write_spe
     output = check(result)
     if failure != "access-denied":  # a failed change is reported, not a traceback
         assert "Traceback" in output
+
+
+PASSWORD = "PASSWORDfake3Hq8Zt"
+
+
+def with_password(url: str) -> str:
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://deployer:{PASSWORD}@{rest}"
+
+
+def test_a_session_token_with_a_carriage_return_is_refused_without_being_printed(
+        cli, aws, proxy, write_spec, tmp_path):
+    """As copied from a file with Windows line endings: refused in one line before any
+    call, naming the variable and never its value, whatever the verbosity."""
+    write_spec()
+    env = {**CREDENTIALS, "AWS_SESSION_TOKEN": TOKEN + "\r", "AWS_ENDPOINT_URL": proxy.url}
+    for verbosity in ([], ["-v"], ["-vv"]):
+        result = cli(*verbosity, "plan", "--out", "plan.json", env=env, timeout=60)
+
+        assert result.returncode == 1
+        assert check(result).strip().splitlines()[-1] == (
+            "Error: AWS_SESSION_TOKEN holds whitespace or a control character (a carriage "
+            "return: copied from a file with Windows line endings?); remove it (nothing was "
+            "sent to AWS)")
+    assert proxy.snapshot() == []
+    assert not (tmp_path / "plan.json").exists()
+
+
+@pytest.mark.parametrize("reachable", [True, False])
+def test_a_password_in_the_endpoint_url_is_never_printed(cli, aws, proxy, write_spec, tmp_path,
+                                                         reachable):
+    write_spec()
+    endpoint = with_password(proxy.url if reachable else closed_port_url())
+    for args in (("-vv", "--endpoint-url", endpoint, "plan", "--out", "plan.json"),
+                 ("-vv", "plan", "--json")):
+        result = cli(*args, env={**CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}, timeout=60)
+
+        assert result.returncode == (0 if reachable else 1), result.stdout + result.stderr
+        output = check(result)
+        assert PASSWORD not in output and PASSWORD[:12] not in output
+        if not reachable:
+            assert "deployer:****@" in output
+    if reachable:
+        assert PASSWORD not in (tmp_path / "plan.json").read_text()
+
+
+def test_an_invalid_endpoint_is_one_line_without_a_traceback(cli, aws, write_spec):
+    write_spec()
+
+    result = cli("--endpoint-url", "notaurl", "plan")
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == ("Error: --endpoint-url notaurl: not an endpoint URL (expected "
+                             "http://HOST[:PORT] or https://HOST[:PORT])\n")
+
+
+def test_a_dotenv_file_given_as_the_spec_has_its_secret_masked(cli, aws, tmp_path):
+    (tmp_path / ".env").write_text(
+        f"AWS_ACCESS_KEY_ID=AKIAFAKE\r\nAWS_SECRET_ACCESS_KEY={SECRET}\r\n")
+
+    result = cli("-vv", "-c", ".env", "plan", env={"AWS_SECRET_ACCESS_KEY": "another-one-x"})
+
+    assert result.returncode == 1
+    assert "AWS_SECRET_ACCESS_KEY=****" in check(result)

@@ -1,11 +1,11 @@
 """An endpoint that cannot be reached, or answers nothing but failures: one readable line, exit
 1, no traceback, within the configured retries and timeouts.
 
-botocore's standard mode retries a refused connection like any transient fault: with the
-default 10 attempts its random backoff alone adds up to about a minute (at most 111 s;
-measured 54-76 s for a closed port; see docs/failure-modes.md). These tests set
-AWS_MAX_ATTEMPTS=2, as a user in a hurry would, and check that the run ends within a bound
-that the retries explain.
+A connection that cannot be made to an endpoint that has not answered once in the run is tried
+twice, whatever the retry budget (ecrrep.aws.FIRST_CONTACT_ATTEMPTS): with the default 10
+attempts a closed port is reported in a few seconds, not after botocore's minute of backoff.
+Throttling, 5xx and dropped connections keep the full budget (here AWS_MAX_ATTEMPTS=2, checked
+call by call).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ pytestmark = pytest.mark.e2e
 # Two attempts: at most one backoff of up to 1 s, plus connect timeouts that a refused or
 # reset connection never reaches. Generous, for a loaded CI machine.
 BOUND_SECONDS = 30
+# With the default retries: two attempts at a closed port, about a second; was about a minute.
+DEFAULT_RETRIES_BOUND_SECONDS = 10
 
 
 def closed_port() -> int:
@@ -46,6 +48,23 @@ def test_a_closed_port_gives_one_line_and_exit_1_quickly(cli, aws, write_spec, c
     assert result.returncode == 1, result.stdout + result.stderr
     line = one_line_error(result.stderr)
     assert "EndpointUnreachable" in line and endpoint in line, line
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("command", [["plan"], ["destroy", "--auto-approve"]])
+def test_a_closed_port_with_the_default_retries_is_reported_in_seconds(cli, aws, write_spec,
+                                                                        command):
+    write_spec()
+    endpoint = f"http://127.0.0.1:{closed_port()}"
+    started = time.monotonic()
+
+    result = cli(*command, env={"AWS_ENDPOINT_URL": endpoint}, timeout=BOUND_SECONDS * 4)
+
+    assert time.monotonic() - started < DEFAULT_RETRIES_BOUND_SECONDS
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr == (
+        f"Error: GetCallerIdentity caller identity: EndpointUnreachable: Could not connect to "
+        f'the endpoint URL: "{endpoint}/"\n')
     assert result.stdout == ""
 
 

@@ -1,0 +1,81 @@
+"""The declaration of the IAM actions ecrrep calls, and the policy made from it."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import botocore.session
+import pytest
+
+from ecrrep import permissions
+from ecrrep.resources import all_kinds
+from ecrrep.spec_loader import load_spec_text
+from tests.conftest import EXAMPLE_SPEC, REPO_ROOT
+
+# IAM's service prefixes, and botocore's name for the service behind each.
+BOTOCORE_SERVICE = {"ecr": "ecr", "iam": "iam", "sns": "sns", "cloudwatch": "cloudwatch",
+                    "events": "events", "lambda": "lambda", "tag": "resourcegroupstaggingapi",
+                    "sts": "sts"}
+# Permissions that are not API operations of their own.
+PERMISSION_ONLY = {"iam:PassRole"}
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_spec_text(EXAMPLE_SPEC.read_text(), str(EXAMPLE_SPEC)).spec
+
+
+def test_every_resource_kind_declares_its_actions_and_no_other_kind_is_declared():
+    assert set(permissions.KIND_ACTIONS) == {kind.type for kind in all_kinds()}
+
+
+def test_every_declared_action_is_an_operation_of_its_service():
+    session = botocore.session.get_session()
+    for action in sorted(permissions.declared_actions() - PERMISSION_ONLY):
+        prefix, operation = action.split(":")
+        model = session.get_service_model(BOTOCORE_SERVICE[prefix])
+        assert operation in model.operation_names, action
+
+
+def test_the_actions_the_readme_list_lacked_are_declared():
+    assert {"iam:CreateServiceLinkedRole", "lambda:ListTags", "tag:GetResources",
+            "ecr:DescribeImageReplicationStatus", "iam:PassRole"} <= permissions.declared_actions()
+
+
+def test_the_policy_is_iam_json_scoped_to_the_spec(spec):
+    document = permissions.policy_document(spec, list(permissions.COMMANDS), "123456789012")
+
+    assert json.loads(json.dumps(document)) == document
+    assert document["Version"] == "2012-10-17"
+    sids = [s["Sid"] for s in document["Statement"]]
+    assert len(sids) == len(set(sids)) and all(re.fullmatch(r"[A-Za-z0-9]+", s) for s in sids)
+    by_sid = {s["Sid"]: s for s in document["Statement"]}
+    assert by_sid["Repositories"]["Resource"] == [
+        f"arn:aws:ecr:{region}:123456789012:repository/my-company-apps/*"
+        for region in ("us-east-1", "us-west-2", "eu-west-1")]
+    assert by_sid["Roles"]["Resource"] == (
+        "arn:aws:iam::123456789012:role/container-registry-replication-*")
+    assert by_sid["Function"]["Resource"] == ("arn:aws:lambda:us-east-1:123456789012:function:"
+                                              "container-registry-replication-ecr-cleanup")
+    # "*" only for the actions without a resource type, and for metrics under a condition.
+    unscoped = {a for s in document["Statement"] if s["Resource"] == "*" and "Condition" not in s
+                for a in s["Action"]}
+    assert unscoped == {"ecr:DescribeRegistry", "ecr:PutReplicationConfiguration",
+                        "sns:Unsubscribe", "sts:GetCallerIdentity", "tag:GetResources"}
+    assert len(json.dumps(document, separators=(",", ":"))) <= 6144  # managed policy limit
+
+
+def test_plan_needs_only_reads(spec):
+    document = permissions.policy_document(spec, ["plan"])
+    actions = {a for s in document["Statement"] for a in s["Action"]}
+    writes = {a for a in actions
+              if not a.split(":")[1].startswith(("Get", "List", "Describe"))}
+    assert writes == set()
+
+
+def test_the_readme_list_is_the_generated_one():
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert permissions.with_readme_block(readme) == readme, (
+        "README.md's permissions list is out of date: run `python -m ecrrep.permissions "
+        "README.md`")
