@@ -162,11 +162,14 @@ class ReplicationRules(ResourceKind):
             rival = None
         changes = diff_resources(desired, current, options, self.rules)
         ours = next(c for c in changes if c.address == want.address)
+        rival_blocker = None
         if rival is not None and ours.action == "create":
-            ours.blocked = ownership.conflict_message(
+            rival_blocker = ownership.conflict_message(
                 rival, options, f"a replication rule filtering on {want.facts['prefix']}/")
         foreign = sum(1 for c in changes if c.kept)
-        ours.blocked = ours.blocked or _overlap_blocker(want, options) or _limit_blocker(foreign)
+        # The root cause first: an overlapping project explains a rival rule too.
+        ours.blocked = (_overlap_blocker(want, options) or rival_blocker or ours.blocked
+                        or _limit_blocker(foreign))
         return changes
 
     def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
