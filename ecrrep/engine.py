@@ -149,6 +149,15 @@ def apply_stages(plan: Plan, kinds: list[ResourceKind]) -> list[list[Change]]:
     return [s for s in stages if s]
 
 
+def _apply_if_ours(ledger: RunLedger, kind: ResourceKind, ctx: AwsContext, change: Change,
+                   options: ApplyOptions) -> None:
+    """The change, unless the run's ledger refuses it: then an error, before any AWS call."""
+    refusal = ledger.refusal(change)
+    if refusal is not None:
+        raise AwsError(change.action.capitalize(), change.address, "NotOwned", refusal)
+    kind.apply(ctx, change, options)
+
+
 def apply_plan(
     ctx: AwsContext,
     plan: Plan,
@@ -177,10 +186,7 @@ def apply_plan(
             return
         on_event(ApplyEvent(change, "started"))
         try:
-            refusal = ledger.refusal(change)
-            if refusal is not None:
-                raise AwsError(change.action.capitalize(), change.address, "NotOwned", refusal)
-            kinds[change.type].apply(ctx, change, options)
+            _apply_if_ours(ledger, kinds[change.type], ctx, change, options)
         except AWS_EXCEPTIONS + (AwsError,) as exc:
             error = translate_error(exc, change.address)
             stop.set()
