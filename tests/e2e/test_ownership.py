@@ -343,3 +343,31 @@ def test_apply_refuses_a_hand_made_plan_deleting_what_is_not_ours(aws, write_spe
         ctx.close()
     names = {r["repositoryName"] for r in ecr.describe_repositories()["repositories"]}
     assert names == {"victim/important", PRODUCTION}
+
+
+def test_a_deployment_without_claims_is_taken_back_once_with_adopt(cli, aws, write_spec):
+    """What an older version left: the rule on the bare prefix and the dashboard, no claims.
+    Nothing proves them ours, so the plan refuses until `apply --adopt` claims them."""
+    write_spec()
+    apply_ok(cli)
+    ssm = aws.client("ssm", SOURCE)
+    for name in claims(aws):
+        ssm.delete_parameter(Name=name)
+    (rule,) = rules(aws)
+    rule["repositoryFilters"] = [{"filter": PREFIX, "filterType": "PREFIX_MATCH"}]
+    aws.client("ecr", SOURCE).put_replication_configuration(
+        replicationConfiguration={"rules": [rule]})
+    before = account(aws)
+
+    by_address = changes_by_address(plan_doc(cli))
+    assert "no ecrrep project claims it (unowned" in by_address[RULE_A]["blocked"]
+    assert "no ecrrep project claims it (unowned" in by_address[
+        f"cloudwatch_dashboard.{SOURCE}.{DASHBOARD}"]["blocked"]
+    assert cli("apply", "--auto-approve").returncode == 1
+    assert account(aws) == before
+
+    apply_ok(cli, "--adopt")
+    assert [r["repositoryFilters"] for r in rules(aws)] == [
+        [{"filter": f"{PREFIX}/", "filterType": "PREFIX_MATCH"}]]
+    assert f"/ecrrep/{A}/dashboard/{DASHBOARD}" in claims(aws)
+    assert cli("plan", "--detailed-exitcode").returncode == 0
