@@ -89,23 +89,44 @@ def rule_from_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_our_rule(rules: list[dict[str, Any]], ours: dict[str, Any] | None,
-                  replaced: list[list[dict[str, str]]]) -> list[dict[str, Any]]:
-    """The configuration with ours in place of every rule whose filters are one of `replaced`
-    (our rule as read, and as wanted), or added, or removed; others untouched."""
-    replaced_meaning = [_meaning(f) for f in replaced if f]
-    out: list[dict[str, Any]] = []
-    placed = False
-    for rule in rules:
-        if rule.get("repositoryFilters") and \
-                _meaning(rule["repositoryFilters"]) in replaced_meaning:
-            if ours is not None and not placed:
-                out.append(ours)
-                placed = True
-            continue
-        out.append(rule)
-    if ours is not None and not placed:
-        out.append(ours)
+                  replaced: list[list[dict[str, str]]],
+                  read_as: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The configuration with our rule replaced by `ours`, or removed (None), or added; every
+    other rule untouched, a look-alike on our filter included.
+
+    Our rule is the one equal in meaning to the rule we read as ours (`read_as`), else the
+    first whose filters are one of `replaced` (ours as read and as wanted)."""
+    index = _our_index(rules, replaced, read_as)
+    out = list(rules)
+    if index is None:
+        return out + [ours] if ours is not None else out
+    if ours is None:
+        del out[index]
+    else:
+        out[index] = ours
     return out
+
+
+def _our_index(rules: list[dict[str, Any]], replaced: list[list[dict[str, str]]],
+               read_as: dict[str, Any] | None) -> int | None:
+    if read_as is not None:
+        for index, rule in enumerate(rules):
+            if _meaning(rule) == _meaning(read_as):
+                return index
+    wanted = [_meaning(f) for f in replaced if f]
+    for index, rule in enumerate(rules):
+        if rule.get("repositoryFilters") and _meaning(rule["repositoryFilters"]) in wanted:
+            return index
+    return None
+
+
+def _written(rules: list[dict[str, Any]], ours: dict[str, Any] | None,
+             replaced: list[list[dict[str, str]]], read_as: dict[str, Any] | None) -> bool:
+    """Whether the configuration read back holds our write: ours in place (by meaning: AWS
+    may add defaults), or, for a deletion, the rule we read as ours gone."""
+    if ours is None:
+        return read_as is None or all(_meaning(r) != _meaning(read_as) for r in rules)
+    return not rules_differ(rules, with_our_rule(rules, ours, replaced, read_as))
 
 
 def _filters_of(attrs: dict[str, Any] | None) -> list[dict[str, str]]:
@@ -132,13 +153,13 @@ class ReplicationRules(ResourceKind):
                                 "overlaps": dict(target.overlaps)})]
 
     def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
-        ours = {c.value for c in claims.our_claims(ctx, spec, "prefix")}
+        rules = _read_rules(ctx, spec.source_region)
+        mine = _claimed_rule(rules, {c.value for c in claims.our_claims(ctx, spec, "prefix")},
+                             ctx.account_id(spec.source_region))
         found: list[Resource] = []
-        have_ours = False
-        for index, rule in enumerate(_read_rules(ctx, spec.source_region), start=1):
+        for index, rule in enumerate(rules, start=1):
             prefix = rule_prefix(rule)
-            if prefix in ours and not have_ours:
-                have_ours = True
+            if index == mine:
                 found.append(Resource(self.type, spec.source_region, spec.project,
                                       rule_attrs(rule), owner=spec.project,
                                       facts={"prefix": prefix, "proof": "claim"}))
@@ -174,6 +195,7 @@ class ReplicationRules(ResourceKind):
 
     def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
         ours = rule_from_attrs(change.after) if change.action != "delete" else None
+        read_as = rule_from_attrs(change.before) if change.before else None
         replaced = [_filters_of(change.before), _filters_of(change.after)]
         region = change.region
         # Every write is made from a fresh read. botocore's own retries would send the same
@@ -185,7 +207,7 @@ class ReplicationRules(ResourceKind):
         failures = 0
         for _ in range(WRITE_ATTEMPTS):
             rules = _read_rules(ctx, region)
-            wanted = with_our_rule(rules, ours, replaced)
+            wanted = with_our_rule(rules, ours, replaced, read_as)
             if rules_differ(wanted, rules):
                 try:
                     with aws_action(f"replication configuration ({region})"):
@@ -202,12 +224,21 @@ class ReplicationRules(ResourceKind):
             # Another writer may have replaced the configuration between our read and our
             # write: check that ours is as wanted (by meaning: AWS may add defaults), else
             # read and write again. A writer that lost its own rule to ours does the same.
-            written = _read_rules(ctx, region)
-            if not rules_differ(written, with_our_rule(written, ours, replaced)):
+            if _written(_read_rules(ctx, region), ours, replaced, read_as):
                 return
         raise AwsError("PutReplicationConfiguration", f"replication configuration ({region})",
                        "LostUpdate", f"the configuration kept changing under {WRITE_ATTEMPTS} "
                        "attempts to write it; run apply again")
+
+
+def _claimed_rule(rules: list[dict[str, Any]], prefixes: set[str], account_id: str,
+                  ) -> int | None:
+    """The 1-based position of our rule: on a prefix we claim, preferring one that
+    replicates within this account only (as ours does) over a look-alike."""
+    candidates = [i for i, rule in enumerate(rules, start=1) if rule_prefix(rule) in prefixes]
+    within = [i for i in candidates
+              if all(d.get("registryId") == account_id for d in rules[i - 1]["destinations"])]
+    return (within or candidates or [None])[0]
 
 
 def _rival(want: Resource, current: list[Resource]) -> Resource | None:

@@ -136,3 +136,13 @@ def test_the_rule_limit_counts_foreign_rules_before_any_change():
         "longer needed, then plan again")
     fits = KIND.diff(_desired(), foreign[1:], DiffOptions("proj"))
     assert next(c for c in fits if c.name == "proj").blocked is None
+
+
+def test_a_look_alike_on_our_filter_is_never_replaced_nor_removed_with_ours():
+    look_alike = {"destinations": [{"region": "eu-west-1", "registryId": "999999999999"}],
+                  "repositoryFilters": prefix_filter("apps")}
+    changed = {**OURS, "destinations": [{"region": "ap-south-1", "registryId": "1"}]}
+    replaced = [prefix_filter("apps")]
+    assert with_our_rule([look_alike, OURS], changed, replaced, read_as=OURS) == [
+        look_alike, changed]
+    assert with_our_rule([look_alike, OURS], None, replaced, read_as=OURS) == [look_alike]
