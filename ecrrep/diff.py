@@ -10,16 +10,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ecrrep import ownership
 from ecrrep.documents import documents_differ
-from ecrrep.naming import OWNERSHIP_TAG
 from ecrrep.plan import Change, FieldChange, Resource
 
 
 @dataclass(frozen=True)
 class DiffOptions:
     project: str
+    # Take over resources no ecrrep project owns (no ownership tag, no claim).
     adopt: bool = False
     force_delete_images: bool = False
+    # Take over resources owned by this other ecrrep project (`--adopt-from PROJECT`).
+    adopt_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class DiffRules:
 
     # Fields AWS cannot change in place: a difference blocks the plan, it never replaces.
     immutable_fields: frozenset[str] = frozenset()
-    # Unowned resources of this kind are listed as kept (foreign replication rules).
+    # Resources of this kind we do not own are listed as kept (foreign replication rules).
     reports_kept: bool = False
     # Why deleting a resource needs more than the plan (e.g. a repository holding images).
     delete_blocker: Callable[[Resource, DiffOptions], str | None] | None = None
@@ -53,13 +56,6 @@ def tag_changes(before: dict[str, str], after: dict[str, str]) -> tuple[dict[str
     return to_set, to_remove
 
 
-def _default_conflict(resource: Resource, options: DiffOptions) -> str:
-    return (
-        f"exists without the ownership tag {OWNERSHIP_TAG}={options.project}: left untouched "
-        f"(use --adopt to take it over)"
-    )
-
-
 def diff_resources(
     desired: Iterable[Resource],
     current: Iterable[Resource],
@@ -68,8 +64,8 @@ def diff_resources(
 ) -> list[Change]:
     """Changes that take `current` to `desired`, one per address, in the desired order.
 
-    Current resources not desired are deleted only when owned; unowned ones are left alone
-    (and listed as kept where the kind asks for it).
+    Current resources not desired are deleted only when ours; any other is left alone (and
+    listed as kept, with its owner, where the kind asks for it).
     """
     desired = list(desired)
     current_by_address = {r.address: r for r in current}
@@ -84,6 +80,7 @@ def diff_resources(
             changes.append(Change(
                 have.type, have.region, have.name, "no-op", have.attrs, have.attrs,
                 kept=True, facts=dict(have.facts),
+                notes=[ownership.describe_owner(have, options.project)],
             ))
     return changes
 
@@ -95,18 +92,21 @@ def _diff_one(
         return Change(want.type, want.region, want.name, "create", None, dict(want.attrs),
                       facts=dict(want.facts))
     facts = {**want.facts, **have.facts}
-    if not have.owned and not options.adopt:
-        message = (rules.conflict_message or _default_conflict)(have, options)
+    if not ownership.may_take_over(have, options):
+        message = (rules.conflict_message or ownership.conflict_message)(have, options)
         return Change(want.type, want.region, want.name, "no-op", dict(have.attrs),
                       dict(have.attrs), blocked=message, facts=facts)
+    notes = []
+    if not have.owned:
+        # Recorded for the run's ledger: this run may change it because its options say so.
+        facts["takeover"] = True
+        notes.append(ownership.takeover_note(have, options.project))
     fields = field_changes(have.attrs, want.attrs)
     if not fields:
         return Change(want.type, want.region, want.name, "no-op", dict(have.attrs),
-                      dict(want.attrs), facts=facts)
+                      dict(want.attrs), facts=facts, notes=notes)
     change = Change(want.type, want.region, want.name, "update", dict(have.attrs),
-                    dict(want.attrs), fields=fields, facts=facts)
-    if not have.owned:
-        change.notes.append("adopted: takes over a resource that had no ownership tag")
+                    dict(want.attrs), fields=fields, facts=facts, notes=notes)
     refused = [f for f in fields if f.field in rules.immutable_fields]
     if refused:
         change.blocked = "; ".join(

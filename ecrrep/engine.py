@@ -10,9 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ecrrep import claims, discovery
 from ecrrep.aws import AWS_EXCEPTIONS, AwsError, translate_error
 from ecrrep.diff import DiffOptions
 from ecrrep.lifecycle_preview import with_lifecycle_previews
+from ecrrep.overlaps import overlapping_projects
+from ecrrep.ownership import RUN_LEDGER, RunLedger, ledger_entries
 from ecrrep.plan import Change, Plan, Resource, state_fingerprint
 from ecrrep.resources import all_kinds
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
@@ -24,11 +27,18 @@ if TYPE_CHECKING:
 
 
 def read_target(ctx: AwsContext, spec: Spec) -> Target:
-    return Target(account_id=ctx.account_id(spec.source_region))
+    return Target(account_id=ctx.account_id(spec.source_region),
+                  overlaps=overlapping_projects(ctx, spec))
+
+
+def dropped_regions(ctx: AwsContext, spec: Spec) -> list[str]:
+    """Regions this project claims that the spec no longer names."""
+    return [r for r in claims.managed_regions(ctx, spec) if r not in spec.regions]
 
 
 def read_current(ctx: AwsContext, spec: Spec, kinds: list[ResourceKind]) -> list[Resource]:
-    """Everything that exists under the names this spec uses, in the kinds' order.
+    """Everything that exists under the names this spec uses, in the kinds' order, and what
+    we own in regions the spec dropped.
 
     The repository listing that the ECR kinds share is read first, every region at once (a
     kind waiting for it would hold a worker idle); then every kind reads at once, each
@@ -36,7 +46,11 @@ def read_current(ctx: AwsContext, spec: Spec, kinds: list[ResourceKind]) -> list
     """
     read_repositories_everywhere(ctx, spec)
     found = ctx.map(lambda kind: kind.read(ctx, spec), kinds)
-    return [resource for resources in found for resource in resources]
+    current = [resource for resources in found for resource in resources]
+    read = {r.address for r in current}
+    current += [r for r in discovery.dropped_region_rules(ctx, spec, dropped_regions(ctx, spec))
+                if r.address not in read]
+    return current
 
 
 def read_state(
@@ -71,20 +85,34 @@ def make_plan(
 def plan_for(
     ctx: AwsContext, spec: Spec, options: DiffOptions, destroy: bool = False
 ) -> Plan:
+    """Read, plan, and record in the run's ledger what this run may change."""
     kinds = all_kinds()
     target, current = read_state(ctx, spec, kinds)
     plan = make_plan(spec, target, current, options, kinds, destroy=destroy)
     doomed = {c.address for c in plan.changes if c.action == "delete"}
-    if not doomed:
-        return with_lifecycle_previews(ctx, plan)
-    # What only a deletion needs to know (a repository's images) is read for those alone,
-    # and the plan made again with it: a deletion that must be refused blocks the whole
-    # plan before anything is deleted.
-    for kind in kinds:
-        kind.read_deletion_facts(
-            ctx, [r for r in current if r.type == kind.type and r.address in doomed])
-    return with_lifecycle_previews(
-        ctx, make_plan(spec, target, current, options, kinds, destroy=destroy))
+    if doomed:
+        # What only a deletion needs to know (a repository's images) is read for those
+        # alone, and the plan made again with it: a deletion that must be refused blocks the
+        # whole plan before anything is deleted.
+        for kind in kinds:
+            kind.read_deletion_facts(
+                ctx, [r for r in current if r.type == kind.type and r.address in doomed])
+        plan = make_plan(spec, target, current, options, kinds, destroy=destroy)
+    plan = with_orphans(plan, discovery.orphans(ctx, spec, dropped_regions(ctx, spec), current))
+    RUN_LEDGER.record(*ledger_entries(plan, current, options))
+    return with_lifecycle_previews(ctx, plan)
+
+
+def with_orphans(plan: Plan, orphans: list[Change]) -> Plan:
+    """The plan with the orphans listed; a region holding one keeps its claim, so the next
+    plan still looks there."""
+    held = {c.region for c in orphans}
+    for change in plan.changes:
+        if change.type == "ownership_claim" and change.action == "delete" \
+                and change.facts.get("claim") == "region" and change.facts.get("value") in held:
+            change.action, change.after = "no-op", change.before
+            change.notes.append("kept while orphans remain in this region")
+    return Plan(plan.changes + orphans, plan.state_fingerprint)
 
 
 # -- apply -----------------------------------------------------------------------------------
@@ -121,15 +149,28 @@ def apply_stages(plan: Plan, kinds: list[ResourceKind]) -> list[list[Change]]:
     return [s for s in stages if s]
 
 
+def _apply_if_ours(ledger: RunLedger, kind: ResourceKind, ctx: AwsContext, change: Change,
+                   options: ApplyOptions) -> None:
+    """The change, unless the run's ledger refuses it: then an error, before any AWS call."""
+    refusal = ledger.refusal(change)
+    if refusal is not None:
+        raise AwsError(change.action.capitalize(), change.address, "NotOwned", refusal)
+    kind.apply(ctx, change, options)
+
+
 def apply_plan(
     ctx: AwsContext,
     plan: Plan,
     options: ApplyOptions,
     on_event: Callable[[ApplyEvent], None] = lambda e: None,
     stop: threading.Event | None = None,
+    ledger: RunLedger = RUN_LEDGER,
 ) -> ApplyReport:
     """Carry out the plan's changes. After a failure (or a stop request) no new change starts;
-    the ones in flight finish, and the report says what was done and what was not."""
+    the ones in flight finish, and the report says what was done and what was not.
+
+    Whatever plan it is given, a change is carried out only on what this run read as ours
+    (or takes over under this run's options): anything else fails before any AWS call."""
     kinds = {k.type: k for k in all_kinds()}
     unknown = {c.type for c in plan.actionable} - set(kinds)
     if unknown:
@@ -145,7 +186,7 @@ def apply_plan(
             return
         on_event(ApplyEvent(change, "started"))
         try:
-            kinds[change.type].apply(ctx, change, options)
+            _apply_if_ours(ledger, kinds[change.type], ctx, change, options)
         except AWS_EXCEPTIONS + (AwsError,) as exc:
             error = translate_error(exc, change.address)
             stop.set()

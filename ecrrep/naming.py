@@ -125,3 +125,32 @@ def events_role_name(project: str) -> str:
 def ownership_tags(project: str, extra: dict[str, str]) -> dict[str, str]:
     """The tags every taggable resource carries: the spec's tags plus the ownership tag."""
     return {**extra, OWNERSHIP_TAG: project}
+
+
+# -- ownership claims ------------------------------------------------------------------------
+# What cannot carry our tag (the replication rule, the dashboard) and what the spec may stop
+# naming (a prefix, a region) is recorded as claims: SSM parameters under /ecrrep/<project>/,
+# each tagged with the ownership tag, in the source region. See `ecrrep.claims`.
+
+CLAIMS_ROOT = "/ecrrep"
+CLAIM_KINDS = ("prefix", "dashboard", "region")
+
+
+def claims_path(project: str) -> str:
+    return f"{CLAIMS_ROOT}/{project}"
+
+
+def claim_parameter_name(project: str, kind: str, value: str) -> str:
+    """`/ecrrep/<project>/<kind>/<value>`; a prefix keeps its slashes (one level each)."""
+    return f"{claims_path(project)}/{kind}/{value}"
+
+
+def parse_claim_parameter_name(name: str) -> tuple[str, str, str] | None:
+    """(project, kind, value) of a claim parameter's name, or None for any other name."""
+    parts = name.split("/", 4)
+    if len(parts) != 5 or parts[0] != "" or f"/{parts[1]}" != CLAIMS_ROOT:
+        return None
+    _, _, project, kind, value = parts
+    if kind not in CLAIM_KINDS or not project or not value:
+        return None
+    return project, kind, value

@@ -22,7 +22,10 @@ class Resource:
     """One resource as the spec wants it or as AWS has it.
 
     `attrs` holds only the fields ecrrep manages, already in the form they are compared in.
-    `owned` is False for a resource that exists under our name without the ownership tag.
+    `owned` is True only for a resource this project owns (its ownership tag, or for what
+    cannot carry a tag, a claim recorded by this project: see `ecrrep.ownership`).
+    `owner` names the ecrrep project that owns a resource read as not ours (None: no ecrrep
+    project does); kinds that leave it unset have it read from the `tags` attribute.
     `facts` carries what the plan needs to know but never converges (image counts, ARNs).
     """
 
@@ -32,6 +35,7 @@ class Resource:
     attrs: dict[str, Any]
     owned: bool = True
     facts: dict[str, Any] = field(default_factory=dict)
+    owner: str | None = None
 
     @property
     def address(self) -> str:
@@ -142,7 +146,14 @@ class Plan:
 
     @property
     def kept(self) -> list[Change]:
-        return [c for c in self.changes if c.kept]
+        """Resources left exactly as they are because another owner has them."""
+        return [c for c in self.changes if c.kept and not c.facts.get("orphan")]
+
+    @property
+    def orphans(self) -> list[Change]:
+        """Resources this project owns that the spec no longer names and that ecrrep cannot
+        delete itself: listed with the command that removes them."""
+        return [c for c in self.changes if c.kept and c.facts.get("orphan")]
 
     def summary(self) -> dict[str, int]:
         counts = {"add": 0, "change": 0, "destroy": 0}
@@ -169,6 +180,8 @@ class Plan:
             "resource_changes": [c.to_json() for c in self.changes],
             "summary": self.summary(),
             "blocked": [{"address": c.address, "reason": c.blocked} for c in self.blocked],
+            "orphans": [{"address": c.address, "remove_with": c.facts.get("remove_with")}
+                        for c in self.orphans],
         }
 
     @classmethod
@@ -182,7 +195,8 @@ class Plan:
 def state_fingerprint(current: list[Resource]) -> str:
     """A digest of everything read from AWS, to tell whether a saved plan is stale."""
     rows = [
-        [r.address, r.owned, r.attrs, r.facts] for r in sorted(current, key=lambda r: r.address)
+        [r.address, r.owned, r.owner, r.attrs, r.facts]
+        for r in sorted(current, key=lambda r: r.address)
     ]
     blob = json.dumps(rows, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()

@@ -71,10 +71,13 @@ def render_plan(
         table = Table(title="Kept as they are (not owned by this project)", title_justify="left",
                       show_lines=False, expand=False)
         table.add_column("resource")
+        table.add_column("owner")
         table.add_column("details")
         for change in kept:
-            table.add_row(escape(change.address), _compact(change.before))
+            table.add_row(escape(change.address), Text("; ".join(change.notes)),
+                          _compact(change.before))
         console.print(table)
+    _render_orphans(console, plan.orphans)
     blocked = plan.blocked
     if blocked:
         console.print()
@@ -83,6 +86,21 @@ def render_plan(
             console.print(Text(f"  {change.address}: {change.blocked}", style="red"))
     console.print()
     console.print(Text(plan.summary_line(), style="bold"))
+
+
+def _render_orphans(console: Console, orphans: list[Change]) -> None:
+    """What this project owns, the spec no longer names, and ecrrep does not delete."""
+    if not orphans:
+        return
+    console.print()
+    table = Table(title="Owned by this project, no longer in the spec, left in place "
+                        "(remove them yourself)", title_justify="left", expand=False)
+    table.add_column("resource")
+    table.add_column("remove with")
+    for change in orphans:
+        table.add_row(escape(f"{change.region} {change.name}"),
+                      Text(str(change.facts.get("remove_with", ""))))
+    console.print(table)
 
 
 def _kind_table(title: str, changes: list[Change], verbose: bool) -> Table:

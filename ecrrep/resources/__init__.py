@@ -1,6 +1,7 @@
 """Resource kinds, in dependency order: apply creates and updates in this order and deletes
-in the reverse one (roles before the repository policies naming them, repositories in every
-region before the replication rule that would otherwise create them without our settings)."""
+in the reverse one (ownership claims before anything they claim, roles before the repository
+policies naming them, repositories in every region before the replication rule that would
+otherwise create them without our settings)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ecrrep.resources.base import ResourceKind
 def all_kinds() -> list[ResourceKind]:
     from ecrrep.resources import (
         alarms,
+        claims,
         cleanup_function,
         dashboard,
         lifecycle_policies,
@@ -23,6 +25,8 @@ def all_kinds() -> list[ResourceKind]:
     )
 
     return [
+        # First: a claim exists before what it claims, and outlives it.
+        claims.KIND,
         roles.KIND,
         repositories.KIND,
         lifecycle_policies.KIND,

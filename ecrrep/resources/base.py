@@ -25,6 +25,9 @@ class Target:
     """Facts about the account the plan is made for, needed to compute desired state."""
 
     account_id: str
+    # Other ecrrep projects whose prefix overlaps ours in this registry, with the evidence:
+    # (project, why). A plan that would create or change anything is refused while any is.
+    overlaps: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

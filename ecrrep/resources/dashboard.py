@@ -2,9 +2,11 @@
 
 What it graphs, and how it stays within CloudWatch's quotas at any size: `dashboard_body`.
 
-The dashboard is owned by its name (SPEC §4): the emulator keeps no dashboard tags (put_dashboard
-accepts them, list_tags_for_resource returns none and tag_resource fails), so there is nothing
-else to tell ours from someone else's. A dashboard called `<project>-ecr` is ours.
+A dashboard cannot be told ours by its tags (the emulator keeps none: put_dashboard accepts them,
+list_tags_for_resource returns none and tag_resource fails), and a name proves nothing: a
+dashboard called `<project>-ecr` is ours only when this project claims it (`ecrrep.claims`; the
+claim is written before the dashboard is created and deleted after it is deleted). Without
+the claim it is a conflict that apply does not overwrite (unless --adopt) and destroy leaves.
 
 The body is compared by meaning: both sides are parsed JSON, compared with sorted keys, so AWS
 reformatting the text (or the key order) never reads as a change. Widget order is layout and
@@ -16,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import naming
+from ecrrep import claims, naming
 from ecrrep.aws import aws_action, error_code
 from ecrrep.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
@@ -63,7 +65,8 @@ class Dashboard(ResourceKind):
                 raise
         return [Resource(self.type, spec.source_region, name,
                          {"body": parse_body(answer.get("DashboardBody", ""))},
-                         facts={"arn": answer.get("DashboardArn")})]
+                         owned=claims.claims_dashboard(ctx, spec, name),
+                         facts={"arn": answer.get("DashboardArn"), "proof": "claim"})]
 
     def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
         client = ctx.client("cloudwatch", change.region)

@@ -1,11 +1,18 @@
-"""Shared ECR reads: one paginated listing per region, tags for the repositories under the
-prefix, cached for the run so every ECR kind reads them once."""
+"""Shared ECR reads: one paginated listing per region, tags for the repositories that may be
+ours, cached for the run so every ECR kind reads them once.
+
+The repositories that may be ours are those under the spec's prefix or under any prefix this
+project claims (a renamed one), in the spec's regions and in every region we claim (a dropped
+one), plus those the tagging API lists as ours elsewhere (`ecrrep.discovery`), each confirmed
+by its own tags.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ecrrep import claims, discovery
 from ecrrep.aws import aws_action, paginate
 from ecrrep.naming import OWNERSHIP_TAG
 
@@ -27,6 +34,10 @@ class RepositoryRecord:
     def owned_by(self, project: str) -> bool:
         return self.tags.get(OWNERSHIP_TAG) == project
 
+    @property
+    def owner(self) -> str | None:
+        return self.tags.get(OWNERSHIP_TAG)
+
 
 def tags_to_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in tags or []}
@@ -40,28 +51,38 @@ def repositories_under_prefix(
     ctx: AwsContext, spec: Spec, region: str
 ) -> dict[str, RepositoryRecord]:
     """Every repository named `<prefix>/...` in the region, with its tags, by name."""
+    return {name: record for name, record in repositories_we_may_own(ctx, spec, region).items()
+            if name.startswith(spec.repository_prefix + "/")}
+
+
+def repositories_we_may_own(
+    ctx: AwsContext, spec: Spec, region: str
+) -> dict[str, RepositoryRecord]:
+    """Repositories under the spec's or a claimed prefix, and those the tagging API lists as
+    ours, with their own tags (whoever they belong to), by name."""
     return ctx.cached(_key(region), lambda: _read(ctx, spec, region))
 
 
 def read_repositories_everywhere(ctx: AwsContext, spec: Spec) -> None:
-    """Read the listing of every region of the spec at once, so that the kinds find it cached.
+    """Read the listing of every managed region at once, so that the kinds find it cached.
 
-    One paginated describe_repositories per region, all regions together, then the tags of
-    every repository found, in one parallel sweep over all regions (region after region, the
-    pool would idle at the end of each)."""
-    regions = [region for region in spec.regions if not ctx.has_cached(_key(region))]
-    described = ctx.map(
-        lambda region: describe_under_prefix(ctx, spec.repository_prefix, region), regions)
+    The claims come first (they name the regions and prefixes); then one paginated
+    describe_repositories and one tagging API query per region, all regions together; then
+    the tags of every repository found, in one parallel sweep over all regions (region after
+    region, the pool would idle at the end of each)."""
+    regions = [r for r in claims.managed_regions(ctx, spec) if not ctx.has_cached(_key(r))]
+    candidates = ctx.map(lambda region: _candidates(ctx, spec, region), regions)
     found = ctx.map(lambda pair: _record(ctx, *pair),
-                    [(region, d) for region, ds in zip(regions, described, strict=True)
+                    [(region, d) for region, ds in zip(regions, candidates, strict=True)
                      for d in ds])
     for region in regions:
-        records = {r.name: r for r in found if r.region == region}
+        records = {r.name: r for r in found if r.region == region and _kept(ctx, spec, r)}
         ctx.cached(_key(region), lambda records=records: records)
 
 
 def forget_repositories(ctx: AwsContext, region: str) -> None:
     ctx.forget(_key(region))
+    ctx.forget(("ecr-described", region))
 
 
 def _key(region: str) -> tuple[str, str]:
@@ -69,16 +90,42 @@ def _key(region: str) -> tuple[str, str]:
 
 
 def _read(ctx: AwsContext, spec: Spec, region: str) -> dict[str, RepositoryRecord]:
-    described = describe_under_prefix(ctx, spec.repository_prefix, region)
-    return {r.name: r for r in ctx.map(lambda d: _record(ctx, region, d), described)}
+    records = ctx.map(lambda d: _record(ctx, region, d), _candidates(ctx, spec, region))
+    return {r.name: r for r in records if _kept(ctx, spec, r)}
+
+
+def _our_prefixes(ctx: AwsContext, spec: Spec) -> tuple[str, ...]:
+    return tuple(p + "/" for p in claims.claimed_prefixes(ctx, spec))
+
+
+def _candidates(ctx: AwsContext, spec: Spec, region: str) -> list[dict[str, Any]]:
+    prefixes = _our_prefixes(ctx, spec)
+    tagged = discovery.discovered_repository_names(ctx, spec, region)
+    return [d for d in _described(ctx, region)
+            if d["repositoryName"].startswith(prefixes) or d["repositoryName"] in tagged]
+
+
+def _kept(ctx: AwsContext, spec: Spec, record: RepositoryRecord) -> bool:
+    """Under a prefix of ours, any repository counts (it may be a conflict, or show an
+    overlapping project); one the tagging API alone found counts only if its own tags say
+    it is ours (the index may be stale)."""
+    return record.name.startswith(_our_prefixes(ctx, spec)) or record.owned_by(spec.project)
+
+
+def _described(ctx: AwsContext, region: str) -> list[dict[str, Any]]:
+    return ctx.cached(("ecr-described", region), lambda: describe_all(ctx, region))
+
+
+def describe_all(ctx: AwsContext, region: str) -> list[dict[str, Any]]:
+    client = ctx.client("ecr", region)
+    with aws_action(f"repositories in {region}", "DescribeRepositories"):
+        return paginate(client, "describe_repositories", "repositories")
 
 
 def describe_under_prefix(ctx: AwsContext, prefix: str, region: str) -> list[dict[str, Any]]:
-    """The region's repositories under the prefix, from one paginated listing."""
-    client = ctx.client("ecr", region)
-    with aws_action(f"repositories in {region}", "DescribeRepositories"):
-        described = paginate(client, "describe_repositories", "repositories")
-    return [d for d in described if d["repositoryName"].startswith(prefix + "/")]
+    """The region's repositories under the prefix, read afresh (validate-replication polls)."""
+    return [d for d in describe_all(ctx, region)
+            if d["repositoryName"].startswith(prefix + "/")]
 
 
 def _record(ctx: AwsContext, region: str, description: dict[str, Any]) -> RepositoryRecord:

@@ -1,9 +1,12 @@
 """Our rule in the source registry's replication configuration.
 
-The registry holds one configuration shared by everyone. Our rule is the one whose only filter
-is PREFIX_MATCH on the spec's repository prefix; every other rule is someone else's and is
-written back exactly as read. Writes re-read the configuration first and verify afterwards,
-so a concurrent writer's rule is not lost.
+The registry holds one configuration shared by everyone, and a rule carries no tags. Our rule
+filters (PREFIX_MATCH) on `<prefix>/`, with the slash, so `<prefix>-legacy` is not replicated
+with ours; it is ours only when this project claims the prefix (`ecrrep.claims`). A rule on
+the bare prefix, as older versions wrote it, is ours under the same claim and is replaced.
+Every other rule is someone else's and is written back exactly as read. Writes re-read the
+configuration first and verify afterwards (by meaning), so a concurrent writer's rule is not
+lost. Filter syntax: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_RepositoryFilter.html
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ import copy
 import os
 import random
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
 
+from ecrrep import claims, ownership
 from ecrrep.aws import DEFAULT_MAX_ATTEMPTS, AwsError, aws_action, error_code
-from ecrrep.diff import DiffRules
+from ecrrep.diff import DiffOptions, DiffRules, diff_resources
 from ecrrep.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 
@@ -28,21 +33,48 @@ if TYPE_CHECKING:
 # Rounds of read, write, check when other writers keep changing the configuration.
 WRITE_ATTEMPTS = 10
 MAX_BACKOFF_SECONDS = 20
+# ECR's limit on rules in a registry's replication configuration (the API model's max too):
+# https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html
+MAX_RULES = 10
 
 
 def prefix_filter(prefix: str) -> list[dict[str, str]]:
-    return [{"filter": prefix, "filterType": "PREFIX_MATCH"}]
+    """Our filter: the prefix and its slash, matching `<prefix>/...` and nothing else."""
+    return [{"filter": f"{prefix}/", "filterType": "PREFIX_MATCH"}]
 
 
-def is_our_rule(rule: dict[str, Any], prefix: str) -> bool:
-    return rule.get("repositoryFilters") == prefix_filter(prefix)
+def rule_prefix(rule: dict[str, Any]) -> str | None:
+    """The prefix a rule's one PREFIX_MATCH filter names, with or without its slash; None for
+    a rule with no filter or several."""
+    filters = rule.get("repositoryFilters") or []
+    if len(filters) != 1 or filters[0].get("filterType") != "PREFIX_MATCH":
+        return None
+    value = filters[0].get("filter", "")
+    return value[:-1] if value.endswith("/") else value
+
+
+def _meaning(value: Any) -> Any:
+    """A rule (or part) with what AWS may add at its default dropped (`deleteReplication:
+    false`, empty lists), and lists of filters or destinations in a stable order."""
+    if isinstance(value, dict):
+        return {k: _meaning(v) for k, v in sorted(value.items())
+                if v not in (None, False, [], {})}
+    if isinstance(value, list):
+        return sorted((_meaning(v) for v in value), key=repr)
+    return value
+
+
+def rules_differ(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
+    """Whether two configurations differ in meaning (order of rules counts, of a rule's
+    destinations or filters not)."""
+    return [_meaning(r) for r in a] != [_meaning(r) for r in b]
 
 
 def rule_attrs(rule: dict[str, Any]) -> dict[str, Any]:
-    """A rule in comparable form: destinations sorted, filters as given."""
+    """A rule in comparable form: destinations sorted, defaults AWS adds dropped."""
     return {
         "destinations": sorted(
-            (dict(sorted(d.items())) for d in rule.get("destinations", [])),
+            (_meaning(d) for d in rule.get("destinations", [])),
             key=lambda d: (d.get("region", ""), d.get("registryId", "")),
         ),
         "repository_filters": rule.get("repositoryFilters", []),
@@ -57,20 +89,48 @@ def rule_from_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_our_rule(rules: list[dict[str, Any]], ours: dict[str, Any] | None,
-                  prefix: str) -> list[dict[str, Any]]:
-    """The configuration's rules with ours replaced, added or removed; others untouched."""
-    out: list[dict[str, Any]] = []
-    placed = False
-    for rule in rules:
-        if is_our_rule(rule, prefix):
-            if ours is not None and not placed:
-                out.append(ours)
-                placed = True
-            continue
-        out.append(rule)
-    if ours is not None and not placed:
-        out.append(ours)
+                  replaced: list[list[dict[str, str]]],
+                  read_as: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The configuration with our rule replaced by `ours`, or removed (None), or added; every
+    other rule untouched, a look-alike on our filter included.
+
+    Our rule is the one equal in meaning to the rule we read as ours (`read_as`), else the
+    first whose filters are one of `replaced` (ours as read and as wanted)."""
+    index = _our_index(rules, replaced, read_as)
+    out = list(rules)
+    if index is None:
+        return out + [ours] if ours is not None else out
+    if ours is None:
+        del out[index]
+    else:
+        out[index] = ours
     return out
+
+
+def _our_index(rules: list[dict[str, Any]], replaced: list[list[dict[str, str]]],
+               read_as: dict[str, Any] | None) -> int | None:
+    if read_as is not None:
+        for index, rule in enumerate(rules):
+            if _meaning(rule) == _meaning(read_as):
+                return index
+    wanted = [_meaning(f) for f in replaced if f]
+    for index, rule in enumerate(rules):
+        if rule.get("repositoryFilters") and _meaning(rule["repositoryFilters"]) in wanted:
+            return index
+    return None
+
+
+def _written(rules: list[dict[str, Any]], ours: dict[str, Any] | None,
+             replaced: list[list[dict[str, str]]], read_as: dict[str, Any] | None) -> bool:
+    """Whether the configuration read back holds our write: ours in place (by meaning: AWS
+    may add defaults), or, for a deletion, the rule we read as ours gone."""
+    if ours is None:
+        return read_as is None or all(_meaning(r) != _meaning(read_as) for r in rules)
+    return not rules_differ(rules, with_our_rule(rules, ours, replaced, read_as))
+
+
+def _filters_of(attrs: dict[str, Any] | None) -> list[dict[str, str]]:
+    return (attrs or {}).get("repository_filters") or []
 
 
 class ReplicationRules(ResourceKind):
@@ -86,25 +146,57 @@ class ReplicationRules(ResourceKind):
             ],
             "repositoryFilters": prefix_filter(spec.repository_prefix),
         }
-        summary = [f"replicate repositories named {spec.repository_prefix}* to "
+        summary = [f"replicate repositories named {spec.repository_prefix}/* to "
                    + ", ".join(spec.destination_regions) + " (this account)"]
         return [Resource(self.type, spec.source_region, spec.project, rule_attrs(rule),
-                         facts={"prefix": spec.repository_prefix, "summary": summary})]
+                         facts={"prefix": spec.repository_prefix, "summary": summary,
+                                "overlaps": dict(target.overlaps)})]
 
     def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
-        found = []
-        for index, rule in enumerate(_read_rules(ctx, spec.source_region), start=1):
-            if is_our_rule(rule, spec.repository_prefix):
+        rules = _read_rules(ctx, spec.source_region)
+        mine = _claimed_rule(rules, {c.value for c in claims.our_claims(ctx, spec, "prefix")},
+                             ctx.account_id(spec.source_region))
+        found: list[Resource] = []
+        for index, rule in enumerate(rules, start=1):
+            prefix = rule_prefix(rule)
+            if index == mine:
                 found.append(Resource(self.type, spec.source_region, spec.project,
-                                      rule_attrs(rule), facts={"prefix": spec.repository_prefix}))
-            else:
-                found.append(Resource(self.type, spec.source_region, f"kept-rule-{index}",
-                                      rule_attrs(rule), owned=False))
+                                      rule_attrs(rule), owner=spec.project,
+                                      facts={"prefix": prefix, "proof": "claim"}))
+                continue
+            owner = claims.prefix_owner(ctx, spec, prefix) if prefix else None
+            found.append(Resource(self.type, spec.source_region, f"kept-rule-{index}",
+                                  rule_attrs(rule), owned=False,
+                                  owner=None if owner == spec.project else owner,
+                                  facts={"prefix": prefix, "proof": "claim"}))
         return found
 
+    def diff(self, desired: list[Resource], current: list[Resource],
+             options: DiffOptions) -> list[Change]:
+        if not desired:
+            return diff_resources(desired, current, options, self.rules)
+        want = desired[0]
+        rival = _rival(want, current)
+        if rival is not None and ownership.may_take_over(rival, options):
+            # Adopted (no claim) or transferred (--adopt-from): it becomes ours, in place.
+            current = [replace(r, name=want.name) if r is rival else r for r in current]
+            rival = None
+        changes = diff_resources(desired, current, options, self.rules)
+        ours = next(c for c in changes if c.address == want.address)
+        rival_blocker = None
+        if rival is not None and ours.action == "create":
+            rival_blocker = ownership.conflict_message(
+                rival, options, f"a replication rule filtering on {want.facts['prefix']}/")
+        foreign = sum(1 for c in changes if c.kept)
+        # The root cause first: an overlapping project explains a rival rule too.
+        ours.blocked = (_overlap_blocker(want, options) or rival_blocker or ours.blocked
+                        or _limit_blocker(foreign))
+        return changes
+
     def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
-        prefix = change.facts["prefix"]
         ours = rule_from_attrs(change.after) if change.action != "delete" else None
+        read_as = rule_from_attrs(change.before) if change.before else None
+        replaced = [_filters_of(change.before), _filters_of(change.after)]
         region = change.region
         # Every write is made from a fresh read. botocore's own retries would send the same
         # document again after a throttled or lost answer, though another writer may have
@@ -115,8 +207,8 @@ class ReplicationRules(ResourceKind):
         failures = 0
         for _ in range(WRITE_ATTEMPTS):
             rules = _read_rules(ctx, region)
-            wanted = with_our_rule(rules, ours, prefix)
-            if wanted != rules:
+            wanted = with_our_rule(rules, ours, replaced, read_as)
+            if rules_differ(wanted, rules):
                 try:
                     with aws_action(f"replication configuration ({region})"):
                         writer.put_replication_configuration(
@@ -130,14 +222,50 @@ class ReplicationRules(ResourceKind):
                     time.sleep(random.random() * min(2 ** (failures - 1), MAX_BACKOFF_SECONDS))
                     continue
             # Another writer may have replaced the configuration between our read and our
-            # write: check that ours is as wanted, else read and write again. A writer that
-            # lost its own rule to our write does the same on its side.
-            written = _read_rules(ctx, region)
-            if written == with_our_rule(written, ours, prefix):
+            # write: check that ours is as wanted (by meaning: AWS may add defaults), else
+            # read and write again. A writer that lost its own rule to ours does the same.
+            if _written(_read_rules(ctx, region), ours, replaced, read_as):
                 return
         raise AwsError("PutReplicationConfiguration", f"replication configuration ({region})",
                        "LostUpdate", f"the configuration kept changing under {WRITE_ATTEMPTS} "
                        "attempts to write it; run apply again")
+
+
+def _claimed_rule(rules: list[dict[str, Any]], prefixes: set[str], account_id: str,
+                  ) -> int | None:
+    """The 1-based position of our rule: on a prefix we claim, preferring one that
+    replicates within this account only (as ours does) over a look-alike."""
+    candidates = [i for i, rule in enumerate(rules, start=1) if rule_prefix(rule) in prefixes]
+    within = [i for i in candidates
+              if all(d.get("registryId") == account_id for d in rules[i - 1]["destinations"])]
+    return (within or candidates or [None])[0]
+
+
+def _rival(want: Resource, current: list[Resource]) -> Resource | None:
+    """A rule we do not own filtering on our prefix (with or without the slash), when we have
+    no rule of our own: creating ours beside it would replicate the same repositories twice."""
+    if any(r.address == want.address for r in current):
+        return None
+    return next((r for r in current if r.facts.get("prefix") == want.facts["prefix"]), None)
+
+
+def _overlap_blocker(want: Resource, options: DiffOptions) -> str | None:
+    others = {p: why for p, why in want.facts.get("overlaps", {}).items()
+              if p != options.adopt_from}
+    if not others:
+        return None
+    named = "; ".join(f"ecrrep project '{p}' ({why})" for p, why in sorted(others.items()))
+    return (f"repository_prefix {want.facts['prefix']} overlaps another project's in this "
+            f"registry: {named}. Two projects cannot share a prefix, or one hold a prefix "
+            "under the other's: choose another repository_prefix")
+
+
+def _limit_blocker(foreign: int) -> str | None:
+    if foreign + 1 <= MAX_RULES:
+        return None
+    return (f"the registry's replication configuration already holds {foreign} rules that are "
+            f"not this project's; with ours it would hold {foreign + 1}, and ECR allows "
+            f"{MAX_RULES}: remove a rule that is no longer needed, then plan again")
 
 
 def _max_attempts() -> int:

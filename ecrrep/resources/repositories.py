@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import kms_keys, naming
+from ecrrep import claims, kms_keys, naming
 from ecrrep.aws import aws_action, error_code
 from ecrrep.diff import DiffOptions, DiffRules, tag_changes
 from ecrrep.plan import Change, Resource
@@ -17,7 +17,7 @@ from ecrrep.resources.ecr_listing import (
     count_images,
     dict_to_tags,
     forget_repositories,
-    repositories_under_prefix,
+    repositories_we_may_own,
     tags_to_dict,
 )
 
@@ -75,15 +75,19 @@ class Repositories(ResourceKind):
         ]
 
     def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
+        """The spec's repositories as they are (whoever owns them), and every other one we
+        own: under a renamed prefix, in a dropped region, or found by our tag."""
         wanted = {naming.repository_name(spec.repository_prefix, r.name): r
                   for r in spec.repositories}
         found: list[Resource] = []
-        for region in spec.regions:
-            for record in repositories_under_prefix(ctx, spec, region).values():
+        for region in claims.managed_regions(ctx, spec):
+            in_spec = region in spec.regions
+            for record in repositories_we_may_own(ctx, spec, region).values():
                 owned = record.owned_by(spec.project)
-                if record.name not in wanted and not owned:
+                repo = wanted.get(record.name) if in_spec else None
+                if repo is None and not owned:
                     continue  # someone else's repository under our prefix: not ours to show
-                found.append(self._resource(record, wanted.get(record.name), owned))
+                found.append(self._resource(record, repo, owned))
         return found
 
     def read_deletion_facts(self, ctx: AwsContext, doomed: list[Resource]) -> None:
@@ -107,7 +111,8 @@ class Repositories(ResourceKind):
             attrs["kms_key"] = encryption.get("kmsKey")
         attrs["tags"] = record.tags
         return Resource(self.type, record.region, record.name, attrs, owned=owned,
-                        facts={"arn": record.arn, "uri": d.get("repositoryUri")})
+                        facts={"arn": record.arn, "uri": d.get("repositoryUri")},
+                        owner=record.owner)
 
     def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
         client = ctx.client("ecr", change.region)

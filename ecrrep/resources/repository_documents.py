@@ -9,12 +9,12 @@ from abc import abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ecrrep import documents, naming
+from ecrrep import claims, documents, naming, ownership
 from ecrrep.aws import aws_action, error_code
 from ecrrep.diff import DiffOptions, DiffRules
 from ecrrep.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
-from ecrrep.resources.ecr_listing import RepositoryRecord, repositories_under_prefix
+from ecrrep.resources.ecr_listing import RepositoryRecord, repositories_we_may_own
 
 if TYPE_CHECKING:
     from ecrrep.aws import AwsContext
@@ -22,10 +22,7 @@ if TYPE_CHECKING:
 
 
 def _unowned_repository(resource: Resource, options: DiffOptions) -> str:
-    return (
-        f"repository {resource.name} exists without the ownership tag "
-        f"{naming.OWNERSHIP_TAG}={options.project}: left untouched (use --adopt to take it over)"
-    )
+    return ownership.conflict_message(resource, options, f"repository {resource.name}")
 
 
 class RepositoryDocumentKind(ResourceKind):
@@ -63,14 +60,15 @@ class RepositoryDocumentKind(ResourceKind):
         wanted = {naming.repository_name(spec.repository_prefix, r.name) for r in spec.repositories}
         records = [
             record
-            for region in spec.regions
-            for record in repositories_under_prefix(ctx, spec, region).values()
-            if record.name in wanted or record.owned_by(spec.project)
+            for region in claims.managed_regions(ctx, spec)
+            for record in repositories_we_may_own(ctx, spec, region).values()
+            if (record.name in wanted and region in spec.regions)
+            or record.owned_by(spec.project)
         ]
         documents = ctx.map(lambda record: self._read_document(ctx, record), records)
         return [
             Resource(self.type, record.region, record.name, {"policy": document},
-                     owned=record.owned_by(spec.project))
+                     owned=record.owned_by(spec.project), owner=record.owner)
             for record, document in zip(records, documents, strict=True)
             if document is not None
         ]

@@ -106,7 +106,7 @@ def test_seed_example_creates_repositories_policies_roles_and_rule_then_plans_no
 
     rules = aws.client("ecr", "us-east-1").describe_registry()["replicationConfiguration"]["rules"]
     assert len(rules) == 1
-    assert rules[0]["repositoryFilters"] == [{"filter": PREFIX, "filterType": "PREFIX_MATCH"}]
+    assert rules[0]["repositoryFilters"] == [{"filter": f"{PREFIX}/", "filterType": "PREFIX_MATCH"}]
     assert sorted(rules[0]["destinations"], key=lambda d: d["region"]) == [
         {"region": "eu-west-1", "registryId": ACCOUNT_ID},
         {"region": "us-west-2", "registryId": ACCOUNT_ID},
@@ -217,7 +217,7 @@ def test_foreign_replication_rule_is_kept_exactly(cli, aws, write_spec):
     apply_ok(cli)
     rules = ecr.describe_registry()["replicationConfiguration"]["rules"]
     assert rules[0] == foreign
-    assert rules[1]["repositoryFilters"] == [{"filter": PREFIX, "filterType": "PREFIX_MATCH"}]
+    assert rules[1]["repositoryFilters"] == [{"filter": f"{PREFIX}/", "filterType": "PREFIX_MATCH"}]
     assert len(rules) == 2
     assert cli("plan", "--detailed-exitcode").returncode == 0
 

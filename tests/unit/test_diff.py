@@ -100,3 +100,43 @@ def test_plan_json_has_terraform_shape():
     assert entry["change"]["before"]["tag_mutability"] == "IMMUTABLE"
     assert entry["change"]["after"]["tag_mutability"] == "MUTABLE"
     assert doc["summary"] == {"add": 0, "change": 1, "destroy": 0}
+
+
+# -- ownership in three states ---------------------------------------------------------------
+
+
+def theirs(project="alpha"):
+    return repo(owned=False, tags={"ecrrep:project": project})
+
+
+def test_another_projects_resource_is_named_and_adopt_never_takes_it():
+    for options in (OPTIONS, DiffOptions("proj", adopt=True)):
+        (change,) = diff_resources([repo()], [theirs()], options)
+        assert change.action == "no-op"
+        assert change.blocked == (
+            "owned by ecrrep project 'alpha': left untouched (--adopt never takes another "
+            "project's resources; --adopt-from alpha transfers it)")
+
+
+def test_adopt_from_transfers_only_from_the_project_it_names():
+    (moved,) = diff_resources([repo()], [theirs()], DiffOptions("proj", adopt_from="alpha"))
+    assert moved.action == "update" and moved.blocked is None
+    assert moved.notes == ["transferred from project alpha"]
+    assert moved.facts["takeover"] is True
+    (other,) = diff_resources([repo()], [theirs("beta")], DiffOptions("proj", adopt_from="alpha"))
+    assert "owned by ecrrep project 'beta'" in other.blocked
+
+
+def test_unowned_is_named_as_such_and_adopt_is_noted():
+    (change,) = diff_resources([repo()], [repo(owned=False, tags={})], OPTIONS)
+    assert change.blocked == ("exists without the ownership tag ecrrep:project=proj (unowned): "
+                              "left untouched (use --adopt to take it over)")
+    (adopted,) = diff_resources([repo()], [repo(owned=False, tags={})],
+                                DiffOptions("proj", adopt=True))
+    assert adopted.notes == ["adopted: takes over a resource that had no ownership tag"]
+
+
+def test_another_projects_resource_is_never_deleted_and_kept_with_its_owner():
+    assert diff_resources([], [theirs()], OPTIONS) == []
+    (kept,) = diff_resources([], [theirs()], OPTIONS, DiffRules(reports_kept=True))
+    assert kept.kept and kept.notes == ["owned by ecrrep project 'alpha'"]

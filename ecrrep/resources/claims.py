@@ -1,0 +1,117 @@
+"""Ownership claims as a resource kind: SSM parameters `/ecrrep/<project>/<kind>/<value>` in
+the source region, each tagged with our ownership tag (what they mean: `ecrrep.claims`).
+
+First in dependency order, so a claim is created before anything it claims and deleted after
+everything it claimed. Under `--adopt-from P`, P's claim on an overlapping prefix is deleted
+with the transfer (ours replaces it), or P would keep claiming what is now ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from ecrrep import claims, naming, ownership
+from ecrrep.aws import AwsError, aws_action, aws_error
+from ecrrep.diff import DiffOptions, DiffRules, diff_resources
+from ecrrep.plan import Change, Resource
+from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
+
+if TYPE_CHECKING:
+    from ecrrep.aws import AwsContext
+    from ecrrep.spec import Spec
+
+MEANING = {
+    "prefix": "the replication rule filtering on {value}/ and the repositories under it",
+    "dashboard": "the CloudWatch dashboard {value}",
+    "region": "resources in {value}",
+}
+
+
+def claim_resource(region: str, project: str, kind: str, value: str, tagged: bool = True,
+                   ) -> Resource:
+    tags = {naming.OWNERSHIP_TAG: project} if tagged else {}
+    return Resource(
+        "ownership_claim", region, naming.claim_parameter_name(project, kind, value),
+        {"tags": tags}, owned=False, owner=project if tagged else None,
+        facts={"claim": kind, "value": value,
+               "summary": [f"claims {MEANING[kind].format(value=value)}"]})
+
+
+class OwnershipClaims(ResourceKind):
+    type = "ownership_claim"
+    title = "Ownership claims"
+    rules = DiffRules()
+
+    def desired(self, spec: Spec, target: Target) -> list[Resource]:
+        return [replace(claim_resource(spec.source_region, spec.project, kind, value),
+                        owned=True)
+                for kind, value in claims.desired_claims(spec)]
+
+    def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
+        found = []
+        for claim in claims.all_claims(ctx, spec):
+            if claim.project == spec.project:
+                resource = claim_resource(spec.source_region, claim.project, claim.kind,
+                                          claim.value, claim.tagged)
+                found.append(replace(resource, owned=claim.tagged))
+            elif claim in claims.other_projects_overlapping(ctx, spec):
+                found.append(claim_resource(spec.source_region, claim.project, claim.kind,
+                                            claim.value))
+        return found
+
+    def diff(self, desired: list[Resource], current: list[Resource],
+             options: DiffOptions) -> list[Change]:
+        ours = [r for r in current if ownership.owner_of(r) in (None, options.project)]
+        changes = diff_resources(desired, ours, options, self.rules)
+        if options.adopt_from:
+            changes.extend(_transferred(r, options) for r in current
+                           if r not in ours and ownership.owner_of(r) == options.adopt_from)
+        return changes
+
+    def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        client = ctx.client("ssm", change.region)
+        with aws_action(f"claim {change.name} ({change.region})"):
+            if change.action == "create":
+                _create(client, change)
+            elif change.action == "update":
+                client.add_tags_to_resource(
+                    ResourceType="Parameter", ResourceId=change.name,
+                    Tags=[{"Key": k, "Value": v} for k, v in (change.after or {})["tags"].items()])
+            elif change.action == "delete":
+                try:
+                    client.delete_parameter(Name=change.name)
+                except aws_error("ParameterNotFound"):
+                    pass  # gone already: done
+        claims.forget_claims(ctx, change.region)
+
+
+def _transferred(resource: Resource, options: DiffOptions) -> Change:
+    change = Change(resource.type, resource.region, resource.name, "delete",
+                    dict(resource.attrs), None, facts={**resource.facts, "takeover": True})
+    change.notes.append(f"transferred from project {options.adopt_from}: its claim gives "
+                        "way to ours")
+    return change
+
+
+def _create(client: object, change: Change) -> None:
+    """Create with the ownership tag (PutParameter takes tags only when it creates). A
+    parameter already there is ours only if it carries our tag (a retried create)."""
+    tags = (change.after or {})["tags"]
+    value = "; ".join(change.facts.get("summary") or ["ecrrep ownership claim"])
+    try:
+        client.put_parameter(  # type: ignore[attr-defined]
+            Name=change.name, Value=f"ecrrep {value}", Type="String",
+            Description="Written by ecrrep: an ownership claim of the project it names",
+            Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    except aws_error("ParameterAlreadyExists"):
+        found = client.list_tags_for_resource(  # type: ignore[attr-defined]
+            ResourceType="Parameter", ResourceId=change.name)
+        have = {t["Key"]: t["Value"] for t in found.get("TagList", [])}
+        if have.get(naming.OWNERSHIP_TAG) != tags.get(naming.OWNERSHIP_TAG):
+            raise AwsError("PutParameter", f"claim {change.name}", "AlreadyExists",
+                           "a parameter of this name appeared since the plan was made, "
+                           "without our ownership tag; left untouched") from None
+
+
+KIND = OwnershipClaims()
