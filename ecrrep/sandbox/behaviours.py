@@ -33,6 +33,7 @@ BEHAVIOURS: tuple[str, ...] = (
     "replication_rules",
     "creation_templates",
     "replication",
+    "deletion_replication",
     "replication_status",
     "replication_events",
     "event_targets",
