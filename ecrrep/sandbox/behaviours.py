@@ -34,6 +34,7 @@ BEHAVIOURS: tuple[str, ...] = (
     "creation_templates",
     "replication",
     "deletion_replication",
+    "backfill",
     "replication_status",
     "replication_events",
     "event_targets",
