@@ -155,8 +155,11 @@ def cancel(replications: list[Replication]) -> None:
     """Drop these replications if they have not run yet (a stopped backfill's)."""
     with _lock:
         for replication in replications:
-            if any(p is replication for p in _pending):
-                _pending[:] = [p for p in _pending if p is not replication]
+            if not any(p is replication for p in _pending):
+                continue
+            _pending[:] = [p for p in _pending if p is not replication]
+            if not any(p.image_key == replication.image_key
+                       and p.destination == replication.destination for p in _pending):
                 _outcomes.get(replication.image_key, {}).pop(replication.destination, None)
 
 
