@@ -33,6 +33,8 @@ BEHAVIOURS: tuple[str, ...] = (
     "replication_rules",
     "creation_templates",
     "replication",
+    "deletion_replication",
+    "backfill",
     "replication_status",
     "replication_events",
     "event_targets",

@@ -5,9 +5,9 @@ Follows https://docs.aws.amazon.com/AmazonECR/latest/userguide/replication.html:
   destination of every rule whose PREFIX_MATCH filter matches the repository name; a rule
   without filters matches every repository;
 - only content pushed after the rule exists is replicated ("Any preexisting content in a
-  repository isn't replicated"), and replication never deletes ("Registry replication doesn't
-  perform any delete actions"), so a tag moved in the source moves in each destination, while
-  a deleted image or tag stays;
+  repository isn't replicated"; a replication backfill copies the rest, see `backfill`), and
+  a rule without `deleteReplication` never deletes, so a tag moved in the source moves in each
+  destination, while a deleted image or tag stays (a rule with it: `deletion_replication`);
 - a missing destination repository is created by ECR on your behalf, with the repository
   creation template for REPLICATION that matches its name, ECR's defaults otherwise
   (https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-creation-templates.html);
@@ -15,8 +15,9 @@ Follows https://docs.aws.amazon.com/AmazonECR/latest/userguide/replication.html:
 
 A push schedules one replication per destination, due `replication_delay_seconds` later on
 the sandbox clock; whether it fails is drawn at the push (`replication_failure_rate`, seeded
-by `seed`). Due replications run at the start of the next request to the emulator, whatever
-the service, so a test that moves the clock sees them on its next call, deterministically.
+by `seed`). Due replications, and the other work other behaviours `defer` (replicated
+deletions), run in due order at the start of the next request to the emulator, whatever the
+service, so a test that moves the clock sees them on its next call, deterministically.
 """
 
 from __future__ import annotations
@@ -73,6 +74,9 @@ _lock = threading.RLock()
 _pending: list[Replication] = []
 # (account, source region, repository, digest) → (destination region, account) → outcome
 _outcomes: dict[tuple[str, str, str, str], dict[tuple[str, str], Outcome]] = {}
+# (due, action): work other behaviours schedule on the same clock, run in due order with
+# the replications (a deletion pushed after an image must not overtake its replication).
+_deferred: list[tuple[float, Callable[[], None]]] = []
 _rng = random.Random()
 _rng_settings: settings.SandboxSettings | None = None
 # Called with each finished replication and its outcome (the event behaviour listens).
@@ -85,10 +89,14 @@ def on_replicated(listener: Callable[[Replication, Outcome], None]) -> None:
         _listeners.append(listener)
 
 
-def rule_destinations(config: dict[str, Any], repository: str) -> list[tuple[str, str]]:
-    """(region, registry id) of every destination whose rule matches the repository, once."""
+def rule_destinations(config: dict[str, Any], repository: str,
+                      deleting: bool = False) -> list[tuple[str, str]]:
+    """(region, registry id) of every destination whose rule matches the repository, once;
+    with `deleting`, only the rules that replicate deletions (`deleteReplication.enabled`)."""
     found: list[tuple[str, str]] = []
     for rule in config.get("rules") or []:
+        if deleting and not (rule.get("deleteReplication") or {}).get("enabled"):
+            continue
         filters = rule.get("repositoryFilters") or []
         if filters and not any(f.get("filterType", "PREFIX_MATCH") == "PREFIX_MATCH"
                                and repository.startswith(f["filter"]) for f in filters):
@@ -116,21 +124,43 @@ def _draw_failure(current: settings.SandboxSettings) -> bool:
 
 def schedule(backend: Any, repository: str, image: Any, tag: str | None) -> None:
     """Schedule the replications of an image just put into `backend`'s registry."""
-    destinations = rule_destinations(backend.replication_config, repository)
-    if not destinations:
-        return
-    now = settings.now()
+    for destination in rule_destinations(backend.replication_config, repository):
+        schedule_to(backend, repository, image, tag, destination)
+
+
+def schedule_to(backend: Any, repository: str, image: Any, tag: str | None,
+                destination: tuple[str, str]) -> Replication:
+    """Schedule one replication of an image (with one tag, or none) to one destination."""
     current = settings.current()
     with _lock:
-        for region, account in destinations:
-            replication = Replication(
-                backend.account_id, backend.region_name, repository,
-                image.get_image_digest(), image.image_manifest, image.image_manifest_media_type,
-                tag, region, account, now + current.replication_delay_seconds,
-                _draw_failure(current))
-            _pending.append(replication)
-            _outcomes.setdefault(replication.image_key, {})[replication.destination] = (
-                Outcome(IN_PROGRESS))
+        replication = Replication(
+            backend.account_id, backend.region_name, repository,
+            image.get_image_digest(), image.image_manifest, image.image_manifest_media_type,
+            tag, destination[0], destination[1],
+            settings.now() + current.replication_delay_seconds, _draw_failure(current))
+        _pending.append(replication)
+        _outcomes.setdefault(replication.image_key, {})[replication.destination] = (
+            Outcome(IN_PROGRESS))
+        return replication
+
+
+def defer(action: Callable[[], None]) -> None:
+    """Run action once the replication delay has passed, in due order with replications."""
+    with _lock:
+        _deferred.append((settings.now() + settings.current().replication_delay_seconds,
+                          action))
+
+
+def cancel(replications: list[Replication]) -> None:
+    """Drop these replications if they have not run yet (a stopped backfill's)."""
+    with _lock:
+        for replication in replications:
+            if not any(p is replication for p in _pending):
+                continue
+            _pending[:] = [p for p in _pending if p is not replication]
+            if not any(p.image_key == replication.image_key
+                       and p.destination == replication.destination for p in _pending):
+                _outcomes.get(replication.image_key, {}).pop(replication.destination, None)
 
 
 def statuses(account_id: str, region: str, repository: str,
@@ -141,23 +171,31 @@ def statuses(account_id: str, region: str, repository: str,
 
 
 def process_due() -> None:
-    """Perform every replication whose time has come, oldest first."""
-    if not _pending:
+    """Perform every replication and deferred action whose time has come, oldest first."""
+    if not _pending and not _deferred:
         return
     with _lock:
         now = settings.now()
-        due = sorted((r for r in _pending if r.due <= now), key=lambda r: r.due)
-        for replication in due:
-            _pending.remove(replication)
-            outcome = _perform(replication)
-            still_pending = any(p.image_key == replication.image_key
-                                and p.destination == replication.destination
-                                for p in _pending)
-            if not still_pending:
-                _outcomes.setdefault(replication.image_key, {})[replication.destination] = (
-                    outcome)
-            for listener in _listeners:
-                listener(replication, outcome)
+        work: list[tuple[float, Any]] = [(r.due, r) for r in _pending if r.due <= now]
+        work += [(due, action) for due, action in _deferred if due <= now]
+        _deferred[:] = [(due, action) for due, action in _deferred if due > now]
+        for _, item in sorted(work, key=lambda entry: entry[0]):
+            if isinstance(item, Replication):
+                _replicate(item)
+            else:
+                item()
+
+
+def _replicate(replication: Replication) -> None:
+    """Perform one due replication, record its outcome and tell the listeners."""
+    _pending[:] = [p for p in _pending if p is not replication]
+    outcome = _perform(replication)
+    still_pending = any(p.image_key == replication.image_key
+                        and p.destination == replication.destination for p in _pending)
+    if not still_pending:
+        _outcomes.setdefault(replication.image_key, {})[replication.destination] = outcome
+    for listener in _listeners:
+        listener(replication, outcome)
 
 
 def _perform(replication: Replication) -> Outcome:
@@ -198,6 +236,7 @@ def reset() -> None:
     global _rng_settings
     with _lock:
         _pending.clear()
+        _deferred.clear()
         _outcomes.clear()
         _rng_settings = None
 
