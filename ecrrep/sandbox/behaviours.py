@@ -36,6 +36,7 @@ BEHAVIOURS: tuple[str, ...] = (
     "replication_status",
     "replication_events",
     "event_targets",
+    "lambda_code_location",
 )
 
 _installed = False
