@@ -69,3 +69,20 @@ def test_an_unknown_location_is_not_found(sandbox):
     with pytest.raises(urllib.error.HTTPError) as missing:
         _download(f"{sandbox.endpoint}/_sandbox/lambda-code/nothing-here")
     assert missing.value.code == 404
+
+
+def test_another_moto_server_in_the_process_keeps_motos_location(sandbox):
+    from moto.server import ThreadedMotoServer
+
+    from tests.sandbox.conftest import Sandbox
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        plain = Sandbox(f"http://{host}:{port}")
+        _function(plain, _zip("def handler(event, context):\n    return 1\n"))
+        location = plain.client("lambda").get_function(FunctionName="cleanup")["Code"]["Location"]
+        assert location.startswith("https://awslambda-us-east-1-tasks.s3.")
+    finally:
+        server.stop()
