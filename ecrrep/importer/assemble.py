@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecrrep import naming
+from ecrrep.cleanup.config import CleanupConfig
 from ecrrep.importer.lifecycle import import_lifecycle
 from ecrrep.importer.policies import Roles, import_access, roles_in_policies
 from ecrrep.plan import Plan, Resource
@@ -41,6 +42,10 @@ class Registry:
     names: list[str]
     resources: list[Resource]
     notes: list[Note] = field(default_factory=list)
+    # The cleanup function's settings as deployed (its package's settings.json), or why they
+    # could not be read ("" when there is no function to read them from).
+    cleanup_settings: CleanupConfig | None = None
+    cleanup_problem: str = ""
     _index: dict[tuple[str, str, str], Resource] | None = field(default=None, repr=False)
 
     @property
@@ -87,14 +92,11 @@ def spec_dict(registry: Registry) -> tuple[dict[str, Any], list[Note]]:
 
 def destination_order(registry: Registry) -> list[str]:
     """The destination regions in the spec's order where ecrrep recorded it (the cleanup
-    function's configuration): the registry keeps them sorted, but alarms, dashboard and
-    function list them in the spec's order, and another order would read as a change."""
-    from ecrrep.cleanup.config import DESTINATION_REGIONS
-
-    function = registry.find("lambda_function", naming.cleanup_function_name(registry.project))
-    recorded = ((function.attrs.get("environment") or {}).get(DESTINATION_REGIONS, "")
-                if function is not None else "").split(",")
-    if sorted(recorded) == sorted(registry.destination_regions):
+    function's settings): the registry keeps them sorted, but alarms, dashboard and function
+    list them in the spec's order, and another order would read as a change."""
+    settings = registry.cleanup_settings
+    recorded = list(settings.destination_regions) if settings is not None else []
+    if recorded and sorted(recorded) == sorted(registry.destination_regions):
         return recorded
     return list(registry.destination_regions)
 
@@ -258,9 +260,8 @@ def notifications_section(registry: Registry) -> dict[str, Any]:
 
 
 def cleanup_section(registry: Registry) -> tuple[dict[str, Any], list[Note]]:
-    """From the function's own configuration (its environment) and its schedule rule."""
-    from ecrrep.cleanup.config import CleanupConfig, ConfigError
-
+    """From the function's own settings (the settings file in its package) and its schedule
+    rule; the defaults, with a note saying why, when the settings could not be read."""
     function = registry.find("lambda_function", naming.cleanup_function_name(registry.project))
     if function is None:
         return {"enabled": False}, []
@@ -269,11 +270,11 @@ def cleanup_section(registry: Registry) -> tuple[dict[str, Any], list[Note]]:
                              naming.cleanup_schedule_rule_name(registry.project))
     if schedule is not None and schedule.attrs.get("schedule"):
         section["schedule"] = schedule.attrs["schedule"]
-    try:
-        config = CleanupConfig.from_environment(function.attrs.get("environment") or {})
-    except ConfigError as exc:
-        return section, [Note("cleanup", f"the function's configuration is unreadable ({exc}): "
-                              "defaults written")]
+    config = registry.cleanup_settings
+    if config is None:
+        why = registry.cleanup_problem or "not read"
+        return section, [Note("cleanup", f"the function's settings could not be read from its "
+                              f"package ({why}): defaults written")]
     retention = {k: v for k, v in sorted(config.repositories.items())
                  if v is not None and k in registry.names}
     if retention:

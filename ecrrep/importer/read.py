@@ -76,10 +76,22 @@ def import_registry(ctx: AwsContext, prefix: str, source_region: str,
     kinds = all_kinds()
     target, current = read_state(ctx, provisional, kinds)
     found = Registry(account_id, project, source_region, regions, prefix, names, current, notes)
+    found.cleanup_settings, found.cleanup_problem = cleanup_settings(ctx, found)
     spec, notes = spec_dict(found)
     final = validated(spec)
     plan = make_plan(final, target, current, DiffOptions(project, adopt=True), kinds)
     return Imported(spec, notes + residual_notes(plan))
+
+
+def cleanup_settings(ctx: AwsContext, registry: Registry) -> tuple[Any, str]:
+    """The cleanup function's deployed settings and why they are missing, when it exists."""
+    from ecrrep.importer.function_package import deployed_settings
+
+    name = naming.cleanup_function_name(registry.project)
+    if registry.find("lambda_function", name) is None:
+        return None, ""
+    found = deployed_settings(ctx, name, registry.source_region, registry.prefix)
+    return found.config, found.problem
 
 
 def spec_names(prefix: str, repositories: list[str]) -> tuple[list[str], list[str]]:

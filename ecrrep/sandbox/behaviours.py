@@ -38,6 +38,7 @@ BEHAVIOURS: tuple[str, ...] = (
     "replication_status",
     "replication_events",
     "event_targets",
+    "lambda_code_location",
 )
 
 _installed = False

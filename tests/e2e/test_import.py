@@ -7,7 +7,9 @@ shaped as the Terraform recipe builds it."""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 import yaml
 
@@ -16,6 +18,7 @@ from tests.e2e.helpers import apply_ok
 
 PREFIX = "my-company-apps"
 DESTINATIONS = ("us-west-2", "eu-west-1")
+FUNCTION = "container-registry-replication-ecr-cleanup"
 
 
 def import_spec(cli, *extra: str) -> tuple[str, dict]:
@@ -65,9 +68,36 @@ def test_example_round_trip(cli, aws, write_spec):
     assert spec["repositories"] == [
         {"scan_on_push": True, "encryption": "AES256", **r} for r in example["repositories"]]
     assert (spec["cleanup"], spec["monitoring"]) == (example["cleanup"], example["monitoring"])
+    # Read from the settings file in the function's package (Lambda's environment holds none),
+    # and the destinations in the spec's order, not the registry's.
+    assert spec["cleanup"]["retention_days"] == {"production": 90, "testing": 7}
+    assert spec["destination_regions"] == list(DESTINATIONS) == example["destination_regions"]
+    function = aws.client("lambda").get_function(FunctionName=FUNCTION)["Configuration"]
+    assert "Environment" not in function or not function["Environment"].get("Variables")
     assert changes_other_than_ownership(plan_doc(cli, "-c", "B.yaml", "--adopt")) == []
     apply_ok(cli, "-c", "B.yaml")
     assert cli("plan", "-c", "B.yaml", "--detailed-exitcode").returncode == 0
+
+
+def test_unreadable_function_settings_give_the_defaults_and_say_why(cli, aws, write_spec):
+    write_spec()
+    apply_ok(cli)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return 1\n")
+    client = aws.client("lambda")
+    sha = client.update_function_code(FunctionName=FUNCTION,
+                                      ZipFile=buffer.getvalue())["CodeSha256"]
+    text, spec = import_spec(cli)
+    assert spec["cleanup"] == {"enabled": True, "schedule": "cron(0 2 * * ? *)"}
+    cleanup_at = text.splitlines().index("cleanup:")
+    assert text.splitlines()[cleanup_at - 2:cleanup_at] == [
+        "# the function's settings could not be read from its package (the package has no",
+        "# ecrrep/cleanup/settings.json): defaults written"]
+    # Without the settings, the destinations come in the registry rule's order.
+    rules = aws.client("ecr").describe_registry()["replicationConfiguration"]["rules"]
+    assert spec["destination_regions"] == [d["region"] for d in rules[0]["destinations"]]
+    assert client.get_function(FunctionName=FUNCTION)["Configuration"]["CodeSha256"] == sha
 
 
 # -- a registry built by hand ----------------------------------------------------------------

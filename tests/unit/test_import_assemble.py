@@ -73,3 +73,47 @@ def test_a_thousand_repositories_assemble_quickly():
     text = spec_yaml(spec, [])
     assert time.monotonic() - started < 20
     assert len(spec["repositories"]) == 1000 and yaml.safe_load(text) == spec
+
+
+def with_function(settings, problem: str = "") -> Registry:
+    """Two repositories, two destinations the registry lists sorted, and the cleanup
+    function, with its deployed settings (or why they are missing)."""
+    found = registry(2)
+    found.destination_regions = ["eu-west-1", "us-west-2"]
+    found.resources.append(Resource("lambda_function", "us-east-1", "apps-ecr-cleanup", {}))
+    found.cleanup_settings, found.cleanup_problem = settings, problem
+    return found
+
+
+def deployed(regions: tuple[str, ...]):
+    from ecrrep.cleanup.config import CleanupConfig
+
+    return CleanupConfig(source_region="us-east-1", repository_prefix="apps", project="apps",
+                         repositories={"svc-0000": 90, "svc-0001": None, "gone": 3},
+                         destination_regions=regions, protected_tag_prefixes=("release-",))
+
+
+def test_cleanup_and_destination_order_come_from_the_deployed_settings():
+    spec, notes = spec_dict(with_function(deployed(("us-west-2", "eu-west-1"))))
+    assert spec["destination_regions"] == ["us-west-2", "eu-west-1"]
+    assert spec["cleanup"] == {"enabled": True, "retention_days": {"svc-0000": 90},
+                               "protected_tag_prefixes": ["release-"], "dry_run": False}
+    assert [n for n in notes if n.where == "cleanup"] == []
+
+
+def test_settings_naming_other_regions_leave_the_registry_order():
+    spec, _ = spec_dict(with_function(deployed(("us-west-2", "ap-south-1"))))
+    assert spec["destination_regions"] == ["eu-west-1", "us-west-2"]
+
+
+def test_unreadable_settings_give_the_defaults_and_a_comment_saying_why():
+    spec, notes = spec_dict(with_function(None, "downloading the package failed: HTTP 403"))
+    assert spec["cleanup"] == {"enabled": True}
+    assert spec["destination_regions"] == ["eu-west-1", "us-west-2"]
+    text = spec_yaml(spec, notes)
+    lines = text.splitlines()
+    at = lines.index("cleanup:")
+    assert lines[at - 2:at] == [
+        "# the function's settings could not be read from its package (downloading the package "
+        "failed:", "# HTTP 403): defaults written"]
+    Spec.model_validate(yaml.safe_load(text))
