@@ -61,21 +61,11 @@ def discovered_repository_names(ctx: AwsContext, spec: Spec, region: str) -> set
 
 
 def dropped_region_rules(ctx: AwsContext, spec: Spec, regions: list[str]) -> list[Resource]:
-    """The replication-failure event rule in each dropped region, read by name as its kind
-    reads it in the spec's regions, so the plan deletes it."""
-    from ecrrep.resources import event_rules
+    """The replication-failure event rule in each dropped region, read as its kind reads it
+    in the spec's regions, so the plan deletes it."""
+    from ecrrep.resources import replication_events
 
-    name = naming.replication_failure_rule_name(spec.project)
-
-    def read_in(region: str) -> Resource | None:
-        with aws_action(f"rule {name} ({region})"):
-            record = event_rules.read_rule(ctx, region, name)
-        if record is None:
-            return None
-        return Resource("replication_event_rule", region, name, record.attrs,
-                        owned=record.owned_by(spec.project), facts={"arn": record.arn})
-
-    return [r for r in ctx.map(read_in, regions) if r is not None]
+    return replication_events.KIND.read_in_regions(ctx, spec, regions)
 
 
 def orphans(ctx: AwsContext, spec: Spec, dropped: list[str],

@@ -96,6 +96,11 @@ class ReplicationEventRules(ResourceKind):
         return resources
 
     def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
+        return self.read_in_regions(ctx, spec, spec.regions)
+
+    def read_in_regions(self, ctx: AwsContext, spec: Spec, regions: list[str]
+                        ) -> list[Resource]:
+        """The rule in each of `regions` (also regions the spec dropped, for discovery)."""
         name = naming.replication_failure_rule_name(spec.project)
 
         def read_in(region: str) -> Resource | None:
@@ -106,7 +111,7 @@ class ReplicationEventRules(ResourceKind):
             return Resource(self.type, region, name, record.attrs,
                             owned=record.owned_by(spec.project), facts={"arn": record.arn})
 
-        return [r for r in ctx.map(read_in, spec.regions) if r is not None]
+        return [r for r in ctx.map(read_in, regions) if r is not None]
 
     def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
         client = ctx.client("events", change.region)

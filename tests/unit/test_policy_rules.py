@@ -10,19 +10,11 @@ import pytest
 
 from ecrrep import policy_rules
 from ecrrep.policy_rules import ecr_actions
-from ecrrep.spec_loader import LoadedSpec, SpecError, load_spec_text
+from tests.unit.spec_texts import BASE as SPEC_BASE
+from tests.unit.spec_texts import errors, load, warnings
 
-# Lines 1..8; a test appends the policy from line 9 on.
-BASE = """\
-version: 1
-project: demo-project
-source_region: us-east-1
-destination_regions: [us-west-2]
-repository_prefix: apps
-repositories:
-  - name: web
-    access: custom
-"""
+# Lines 1..8: the shared spec with a custom policy; a test appends the policy from line 9.
+BASE = SPEC_BASE + "    access: custom\n"
 STATEMENT_PATH = "repositories[0].policy.Statement[0]"
 AWS_HELP = ("must be a 12-digit account id, an IAM ARN (arn:aws:iam::ACCOUNT:root, "
             "arn:aws:iam::ACCOUNT:role/NAME, arn:aws:iam::ACCOUNT:user/NAME) or '*'")
@@ -40,18 +32,10 @@ def with_statement(principal: str, action: str, extra: str = "") -> str:
     )
 
 
-def load(text: str) -> LoadedSpec:
-    return load_spec_text(text, "spec.yaml")
 
 
-def errors(text: str) -> list[tuple[int, str, str]]:
-    with pytest.raises(SpecError) as caught:
-        load(text)
-    return [(d.line, d.path, d.message) for d in caught.value.diagnostics]
 
 
-def warnings(text: str) -> list[tuple[int, str, str]]:
-    return [(d.line, d.path, d.message) for d in load(text).warnings]
 
 
 # -- principals --------------------------------------------------------------------------------

@@ -7,29 +7,13 @@ import pytest
 from ecrrep import documents, naming
 from ecrrep.resources.roles import role_designs
 from ecrrep.spec_limits import TRUSTED_SERVICES, trust_policy_size
-from ecrrep.spec_loader import LoadedSpec, SpecError, load_spec_text
+from tests.unit.spec_texts import BASE, errors, load
 
-# Lines 1..7; tests append repository keys or top-level keys from line 8 on.
-BASE = """\
-version: 1
-project: demo-project
-source_region: us-east-1
-destination_regions: [us-west-2]
-repository_prefix: apps
-repositories:
-  - name: web
-"""
 ROLE = "arn:aws:iam::123456789012:role/github-actions-deployer"
 
 
-def load(text: str) -> LoadedSpec:
-    return load_spec_text(text, "spec.yaml")
 
 
-def errors(text: str) -> list[tuple[int, str, str]]:
-    with pytest.raises(SpecError) as caught:
-        load(text)
-    return [(d.line, d.path, d.message) for d in caught.value.diagnostics]
 
 
 def test_an_alarm_name_over_255_characters_is_refused_at_the_repository_name():

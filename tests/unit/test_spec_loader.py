@@ -31,7 +31,7 @@ from ecrrep.spec_loader import (
     load_spec,
     load_spec_text,
 )
-from tests.unit.test_spec_validation import BASE
+from tests.unit.spec_texts import BASE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO_ROOT / "ecrrep" / "examples" / "config.example.yaml"

@@ -10,29 +10,9 @@ from pydantic import ValidationError
 from ecrrep import spec_rules
 from ecrrep.regions import AWS_REGIONS
 from ecrrep.spec import RepositorySpec, Spec
-from ecrrep.spec_loader import LoadedSpec, SpecError, load_spec_text
+from ecrrep.spec_loader import SpecError
 from ecrrep.spec_rules import project_problem, schedule_problem, shown
-
-# Lines 1..7; tests append repository keys (4 spaces) or top-level keys from line 8 on.
-BASE = """\
-version: 1
-project: demo-project
-source_region: us-east-1
-destination_regions: [us-west-2]
-repository_prefix: apps
-repositories:
-  - name: web
-"""
-
-
-def load(text: str) -> LoadedSpec:
-    return load_spec_text(text, "spec.yaml")
-
-
-def errors(text: str) -> list[tuple[int, str, str]]:
-    with pytest.raises(SpecError) as caught:
-        load(text)
-    return [(d.line, d.path, d.message) for d in caught.value.diagnostics]
+from tests.unit.spec_texts import BASE, errors, load
 
 
 def error(text: str) -> tuple[int, str, str]:
