@@ -147,6 +147,9 @@ class Report:
     # or failed there after the grace period, for ReplicationFailureRate.
     source_keys: dict[str, set[str]] = field(default_factory=dict)
     failed_keys: dict[str, set[str]] = field(default_factory=dict)
+    # Per destination region: replica push time minus source push time, in seconds, of every
+    # image present in both (ReplicationLatencySeconds and the "lag" key).
+    lag_seconds: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def healthy(self) -> bool:
@@ -164,7 +167,13 @@ class Report:
             .isoformat(timespec="seconds")
             .replace("+00:00", "Z"),
             "results": [r.to_json() for r in self.results],
+            "lag": {region: summary.to_json() for region, summary in self.latencies().items()},
         }
+
+    def latencies(self) -> dict[str, metrics.LatencySummary]:
+        """Median, 95th percentile and worst replication time per destination region."""
+        return {region: metrics.latency_summary(seconds)
+                for region, seconds in self.lag_seconds.items()}
 
     def failure_rates(self) -> dict[str, float]:
         """ReplicationFailureRate per destination region, through the shared metrics module."""
@@ -210,6 +219,26 @@ def image_record(detail: dict[str, Any]) -> ImageRecord:
     if isinstance(pushed, int | float):
         pushed = datetime.fromtimestamp(pushed, UTC)
     return ImageRecord(detail["imageDigest"], frozenset(detail.get("imageTags") or ()), pushed)
+
+
+def replication_lags(
+    source: Mapping[str, ImageRecord], replica: Mapping[str, ImageRecord]
+) -> list[float]:
+    """Seconds from the source push to the replica's, for every image both hold.
+
+    A replicated image's imagePushedAt is when it was pushed to the destination repository,
+    that is when replication put it there
+    (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageDetail.html). A
+    replica older than its source image was not copied from that push (pushed there by hand,
+    or kept from an earlier push of the same digest): it says nothing about replication and is
+    left out, as are images without a push time.
+    """
+    lags = []
+    for digest in sorted(source.keys() & replica.keys()):
+        pushed, copied = source[digest].pushed_at, replica[digest].pushed_at
+        if pushed is not None and copied is not None and copied >= pushed:
+            lags.append((copied - pushed).total_seconds())
+    return lags
 
 
 def settings_drift(source: dict[str, Any], replica: dict[str, Any]) -> list[SettingDrift]:
@@ -332,6 +361,9 @@ def make_report(
             held = replica.images if replica else {}
             report.failed_keys.setdefault(region, set()).update(
                 f"{name}@{g.digest}" for g in result.missing if g.digest not in held
+            )
+            report.lag_seconds.setdefault(region, []).extend(
+                replication_lags(source.images, held)
             )
     return report
 
@@ -532,11 +564,18 @@ def check_replication(
 
 
 def publish_failure_rates(ctx: AwsContext, spec: Spec, report: Report) -> dict[str, float]:
-    """Send ReplicationFailureRate per destination region to CloudWatch in the source region,
-    where the alarm watching it lives."""
+    """Send ReplicationFailureRate, and ReplicationLatencySeconds (the 95th percentile) where
+    an image was measured, per destination region to CloudWatch in the source region, where
+    the alarms watching them live. Returns the failure rates."""
     rates = report.failure_rates()
     data = [metrics.replication_failure_rate_datum(region, rate, project=spec.project)
             for region, rate in rates.items()]
+    # A region with no image measured sends no latency: there is no value, and a 0 would
+    # claim a replication that was instant.
+    data += [metrics.replication_latency_datum(region, summary.p95_seconds,
+                                               project=spec.project)
+             for region, summary in report.latencies().items()
+             if summary.p95_seconds is not None]
     with aws_action(f"{metrics.NAMESPACE} metrics ({spec.source_region})", "PutMetricData"):
         metrics.publish(ctx.client("cloudwatch", spec.source_region), data)
     return rates
