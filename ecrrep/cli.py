@@ -373,7 +373,8 @@ def destroy(app: App, auto_approve: bool, as_json: bool, force_delete_images: bo
               show_default=True, metavar="MINUTES",
               help="Missing images pushed more recently than this count as in flight.")
 @click.option("--publish-metrics", is_flag=True,
-              help="Publish ReplicationFailureRate per destination region (namespace ECRRep).")
+              help="Publish ReplicationFailureRate and ReplicationLatencySeconds (p95) per "
+                   "destination region (namespace ECRRep).")
 @global_options
 @click.pass_obj
 def validate_replication(app: App, as_json: bool, output_format: str, wait_seconds: float,
@@ -437,7 +438,8 @@ def validate_and_publish(app: App, aws: Any, spec: Any, grace_minutes: float,
     if publish_metrics:
         rates = publish_failure_rates(aws, spec, report)
         shown = ", ".join(f"{region} {rate:.1f}%" for region, rate in rates.items())
-        err.print(f"Published ReplicationFailureRate to CloudWatch ({spec.source_region}, "
+        err.print(f"Published ReplicationFailureRate and ReplicationLatencySeconds to "
+                  f"CloudWatch ({spec.source_region}, "
                   f"namespace ECRRep): {shown}", markup=False)
     return report
 

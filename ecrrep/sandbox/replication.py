@@ -232,6 +232,26 @@ def _put_image_without_replication(*args: Any) -> Any:
     raise RuntimeError("replication is not installed")
 
 
+def _push_times_on_the_sandbox_clock() -> None:
+    """An image's imagePushedAt is when it was put into *that* repository, so a replica's is
+    when replication put it there
+    (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageDetail.html). moto
+    stamps images with the wall clock; on the sandbox server they take the sandbox's clock, so
+    a delay passed by moving the clock shows in the replicas' push times."""
+    from moto.ecr.models import Image
+
+    from ecrrep.sandbox.request_scope import serving_sandbox
+
+    init = Image.__init__
+
+    def init_on_sandbox_clock(self: Image, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        if serving_sandbox():
+            self.image_pushed_at = int(settings.now())
+
+    Image.__init__ = init_on_sandbox_clock  # type: ignore[method-assign]
+
+
 def reset() -> None:
     global _rng_settings
     with _lock:
@@ -267,5 +287,6 @@ def install() -> None:
 
     put_image_and_replicate._sandbox = True  # type: ignore[attr-defined]
     ECRBackend.put_image = put_image_and_replicate  # type: ignore[method-assign]
+    _push_times_on_the_sandbox_clock()
     BaseResponse.call_action = call_action_after_due_replications  # type: ignore[method-assign]
     behaviours.on_reset(reset)

@@ -69,9 +69,6 @@ def test_lag_figures_are_the_push_times_each_region_holds(cli, aws, applied):
     assert doc["healthy"] is True
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the sandbox stamps a replica's imagePushedAt with moto's wall clock, not the sandbox "
-    "clock that settings.advance moves, so the delay does not show in the push times"))
 def test_lag_figures_cover_the_replication_delay(cli, aws, applied):
     settings.configure(replication_delay_seconds=DELAY)
     digests = push_four(aws)
