@@ -41,11 +41,22 @@ def allow_aws_replication_rule_count() -> None:
 
 
 def server_settings() -> Any:
-    """The test server's sandbox settings: AWS's limits and delays off for now, replicas
-    appearing on the next request after a push."""
+    """The test server's sandbox settings: AWS's limits and delays on, with delays short
+    enough for a fast suite yet long enough to be met.
+
+    - A new role stays unknown for 1 s: the call right after CreateRole is refused, so every
+      apply that creates a role goes through ecrrep's propagation retry, whose first wait
+      (1 s) is then always enough; a longer delay only adds backoff steps to each apply.
+    - The tagging index lags 2 s: longer than starting `ecrrep`, so a plan or destroy run
+      right after an apply reads a stale index, as on AWS; nothing waits for it (tests that
+      need it current move the sandbox clock).
+    - Replicas appear on the next request after a push: the replication tests are about
+      what is replicated; the sandbox's own tests cover the delay.
+    """
     from ecrrep.sandbox.settings import SandboxSettings
 
-    return SandboxSettings(aws_like=False, replication_delay_seconds=0)
+    return SandboxSettings(aws_like=True, iam_propagation_seconds=1, tagging_lag_seconds=2,
+                           replication_delay_seconds=0)
 
 
 @pytest.fixture(scope="session")

@@ -24,8 +24,10 @@ DEMO_IMAGES = {
 FAILING_IMAGE = ("testing", ["test-103"])
 DEMO_STEPS = 8
 # Replicas appear half a second after a push, so waiting for them is visible yet quick. AWS's
-# limits and delays (IAM propagation, tagging lag) stay off: they would only slow the demo.
-DEMO_SETTINGS = SandboxSettings(aws_like=False, replication_delay_seconds=0.5, seed=1)
+# limits and delays are on, as on an account, with a new role unknown for one second (the
+# apply shows that it waits for it) and a tagging index one second behind.
+DEMO_SETTINGS = SandboxSettings(aws_like=True, replication_delay_seconds=0.5,
+                                iam_propagation_seconds=1, tagging_lag_seconds=1, seed=1)
 # validate-replication --wait: long enough for the delay above and one check after it.
 WAIT_SECONDS = 1.5
 # How long the demo watches the alert topic for the failure's event.

@@ -18,11 +18,8 @@ class SandboxSettings:
     """What the emulator does beyond moto. `aws_like=False` turns every AWS limit and delay
     off (replication itself stays on: it is what the sandbox is for)."""
 
-    # Off by default for now: the demo and the tests' servers run on these defaults, and
-    # today's ecrrep does not yet wait for IAM propagation (its apply fails on it).
-    # `ecrrep sandbox` turns it on (its --aws-like flag defaults to on); the sandbox's own
-    # tests turn it on where they are about it.
-    aws_like: bool = False
+    # On by default: the sandbox is worth having only if what passes on it passes on AWS.
+    aws_like: bool = True
     # Seconds between a push and its replicas appearing (ECR: usually under 30 minutes,
     # mostly seconds).
     replication_delay_seconds: float = 2.0

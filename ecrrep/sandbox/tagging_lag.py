@@ -91,9 +91,26 @@ def _record(where: tuple[str, str], when: float) -> None:
                 entries.append((when, None))
 
 
-def tagged_resources(account_id: str, region: str) -> Iterator[tuple[str, Tags]]:
+def tagged_resources(account_id: str, region: str) -> list[tuple[str, Tags]]:
     """Every tagged resource of the region as it is now: moto's Tagging API plus ECR
-    repositories and EventBridge rules."""
+    repositories and EventBridge rules.
+
+    The server answers requests on several threads and moto's dicts have no lock, so a
+    request creating a resource while this one walks them breaks the walk ("dictionary
+    changed size during iteration"): walk again, as the next look would see a settled
+    state."""
+    for _ in range(SNAPSHOT_ATTEMPTS - 1):
+        try:
+            return list(_walk_tagged_resources(account_id, region))
+        except RuntimeError:
+            continue
+    return list(_walk_tagged_resources(account_id, region))
+
+
+SNAPSHOT_ATTEMPTS = 20
+
+
+def _walk_tagged_resources(account_id: str, region: str) -> Iterator[tuple[str, Tags]]:
     from moto.ecr.models import ecr_backends
     from moto.events.models import events_backends
     from moto.resourcegroupstaggingapi.models import resourcegroupstaggingapi_backends

@@ -18,3 +18,18 @@ def changes_by_address(doc: dict) -> dict[str, dict]:
 def apply_ok(cli, *args: str) -> None:
     result = cli("apply", "--auto-approve", *args)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def roles_known(aws, *role_arns: str) -> None:
+    """Create the account's roles that a hand-made policy names, as they would exist on AWS,
+    and let IAM propagation pass (the sandbox's clock, not a sleep): ECR refuses a policy
+    naming a role it does not know yet, or one that does not exist ("Principal not found")."""
+    from ecrrep.sandbox import settings
+
+    iam = aws.client("iam")
+    for arn in role_arns:
+        iam.create_role(RoleName=arn.rsplit("/", 1)[1], AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole"}]}))
+    settings.advance(settings.current().iam_propagation_seconds)

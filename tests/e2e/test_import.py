@@ -14,7 +14,7 @@ import zipfile
 import yaml
 
 from tests.conftest import ACCOUNT_ID, EXAMPLE_SPEC
-from tests.e2e.helpers import apply_ok
+from tests.e2e.helpers import apply_ok, roles_known
 
 PREFIX = "my-company-apps"
 DESTINATIONS = ("us-west-2", "eu-west-1")
@@ -159,6 +159,7 @@ FOREIGN_RULE = {"destinations": [{"region": "eu-west-1", "registryId": ACCOUNT_I
 
 
 def build_by_hand(aws) -> None:
+    roles_known(aws, ROLE + "deployer", ROLE + "ci-pusher")
     for region in ("us-east-1", "us-west-2"):
         ecr = aws.client("ecr", region)
         for name, repo in HAND_BUILT.items():
@@ -264,6 +265,7 @@ def build_like_the_recipe(aws) -> None:
     ecr = aws.client("ecr", "us-east-1")
     production_role = ROLE + "container-registry-replication-ecr-production-role"
     ci_role = ROLE + "container-registry-replication-ecr-ci-pipeline-role"
+    roles_known(aws, production_role, ci_role)
     for name, mutability, lifecycle in (
         ("production", "IMMUTABLE", [
             ("Keep last 15 production images",

@@ -1,4 +1,8 @@
-"""For the tests of AWS's limits and delays: aws-like on (the settings' default is off)."""
+"""For the tests of AWS's limits and delays: aws-like on, whatever the settings' default.
+
+aws-like is the default (tests/sandbox/conftest.py); a module about a limit or a delay still
+imports this fixture, so that the default changing would not quietly turn its tests into tests
+of moto's own behaviour."""
 
 from __future__ import annotations
 

@@ -106,3 +106,22 @@ def _function(sandbox, tags: dict[str, str]) -> str:
     return sandbox.client("lambda").create_function(
         FunctionName="cleanup", Runtime="python3.12", Role=role, Handler="handler.handler",
         Code={"ZipFile": buffer.getvalue()}, Tags=tags)["FunctionArn"]
+
+
+def test_a_walk_broken_by_another_request_creating_a_resource_is_walked_again(
+        sandbox, monkeypatch):
+    from ecrrep.sandbox import tagging_lag
+
+    arn = _alarm(sandbox, "pulls", [OWNER])
+    walk = tagging_lag._moto_generator
+    broken = []
+
+    def another_request_adds_a_resource_meanwhile(backend, **filters):
+        if not broken:
+            broken.append(True)
+            raise RuntimeError("dictionary changed size during iteration")
+        return walk(backend, **filters)
+
+    monkeypatch.setattr(tagging_lag, "_moto_generator", another_request_adds_a_resource_meanwhile)
+    found = dict(tagging_lag.tagged_resources("123456789012", "us-east-1"))
+    assert found[arn] == ((OWNER["Key"], OWNER["Value"]),)
