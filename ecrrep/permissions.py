@@ -223,7 +223,8 @@ COMMAND_ACTIONS: dict[str, CommandActions] = {
                grants("metrics", "cloudwatch:PutMetricData"))),
     "cleanup": CommandActions(
         reads=("ecr_repository",),
-        extra=(grants("repository", "ecr:BatchDeleteImage"),
+        # BatchGetImage: the manifests, so an index's children and referrers stay with it.
+        extra=(grants("repository", "ecr:BatchGetImage", "ecr:BatchDeleteImage"),
                grants("metrics", "cloudwatch:PutMetricData"))),
     "output": CommandActions(
         reads=("ecr_repository", "iam_role", "sns_topic", "sns_subscription",
