@@ -8,7 +8,7 @@ https://docs.aws.amazon.com/service-authorization/latest/reference/reference_pol
 and per service under the same address: list_amazonelasticcontainerregistry.html,
 list_awsidentityandaccessmanagementiam.html, list_amazonsns.html, list_amazoncloudwatch.html,
 list_amazoneventbridge.html, list_awslambda.html, list_amazonresourcegrouptaggingapi.html,
-list_awssecuritytokenservice.html.
+list_awssecuritytokenservice.html, list_awssystemsmanager.html.
 
 The end-to-end suite records every action ecrrep calls and fails on one not declared here
 (tests/support/action_recorder.py).
@@ -64,6 +64,16 @@ SCOPES: dict[str, Scope] = {
                       "arn:aws:lambda:{region}:{account}:function:{project}-ecr-cleanup",
                       SOURCE_REGION),
     "rule": Scope("Rules", "arn:aws:events:{region}:{account}:rule/{project}-*", ALL_REGIONS),
+    # Ownership claims (ecrrep.claims): SSM parameters /ecrrep/<project>/... in the source
+    # region. GetParametersByPath is authorised against the path it is given, not against the
+    # parameters it returns, and the claims are read from /ecrrep (every project's, to refuse
+    # overlapping prefixes):
+    # https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-retrieval-authorization.html
+    "claims": Scope("OwnershipClaims",
+                    "arn:aws:ssm:{region}:{account}:parameter/ecrrep/{project}/*",
+                    SOURCE_REGION),
+    "claims_root": Scope("OwnershipClaimsOfEveryProject",
+                         "arn:aws:ssm:{region}:{account}:parameter/ecrrep", SOURCE_REGION),
     "metrics": Scope("Metrics", "*",
                      condition={"StringEquals": {"cloudwatch:namespace": "ECRRep"}}),
     # Actions with no resource type: ecr:DescribeRegistry and ecr:PutReplicationConfiguration
@@ -92,11 +102,24 @@ class KindActions:
     delete: tuple[Grant, ...] = ()
 
 
-_REPOSITORY_READ = (grants("repository_listing", "ecr:DescribeRepositories"),
-                    grants("repository", "ecr:ListTagsForResource"))
+# Every read of repositories, roles' regions and the dashboard goes through the claims (the
+# prefixes and regions we manage), and repositories are also found through the tagging index
+# in every managed region.
+_CLAIMS_READ = (grants("claims_root", "ssm:GetParametersByPath"),
+                grants("claims", "ssm:ListTagsForResource"))
+_REPOSITORY_READ = (*_CLAIMS_READ,
+                    grants("repository_listing", "ecr:DescribeRepositories"),
+                    grants("repository", "ecr:ListTagsForResource"),
+                    grants("none", "tag:GetResources"))
 
 # Keyed by the kind's `type` (ecrrep.resources.all_kinds()).
 KIND_ACTIONS: dict[str, KindActions] = {
+    # PutParameter with Tags also needs ssm:AddTagsToResource (list_awssystemsmanager.html).
+    "ownership_claim": KindActions(
+        read=_CLAIMS_READ,
+        write=(grants("claims", "ssm:PutParameter", "ssm:AddTagsToResource",
+                      "ssm:ListTagsForResource"),),
+        delete=(grants("claims", "ssm:DeleteParameter"),)),
     "iam_role": KindActions(
         read=(grants("role", "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies",
                      "iam:ListAttachedRolePolicies"),),
@@ -123,7 +146,7 @@ KIND_ACTIONS: dict[str, KindActions] = {
         write=(grants("repository", "ecr:SetRepositoryPolicy"),),
         delete=(grants("repository", "ecr:DeleteRepositoryPolicy"),)),
     "ecr_replication_rule": KindActions(
-        read=(grants("none", "ecr:DescribeRegistry"),),
+        read=(*_CLAIMS_READ, grants("none", "ecr:DescribeRegistry")),
         write=(grants("none", "ecr:PutReplicationConfiguration"),
                grants("replication_role", "iam:CreateServiceLinkedRole")),
         delete=(grants("none", "ecr:PutReplicationConfiguration"),)),
@@ -144,7 +167,8 @@ KIND_ACTIONS: dict[str, KindActions] = {
                       "cloudwatch:UntagResource"),),
         delete=(grants("alarm", "cloudwatch:DeleteAlarms"),)),
     "cloudwatch_dashboard": KindActions(
-        read=(grants("dashboard", "cloudwatch:GetDashboard", "cloudwatch:ListTagsForResource"),),
+        read=(*_CLAIMS_READ,
+              grants("dashboard", "cloudwatch:GetDashboard", "cloudwatch:ListTagsForResource")),
         write=(grants("dashboard", "cloudwatch:PutDashboard", "cloudwatch:TagResource",
                       "cloudwatch:UntagResource"),),
         delete=(grants("dashboard", "cloudwatch:DeleteDashboards"),)),
@@ -199,7 +223,8 @@ COMMAND_ACTIONS: dict[str, CommandActions] = {
                grants("metrics", "cloudwatch:PutMetricData"))),
     "cleanup": CommandActions(
         reads=("ecr_repository",),
-        extra=(grants("repository", "ecr:BatchDeleteImage"),
+        # BatchGetImage: the manifests, so an index's children and referrers stay with it.
+        extra=(grants("repository", "ecr:BatchGetImage", "ecr:BatchDeleteImage"),
                grants("metrics", "cloudwatch:PutMetricData"))),
     "output": CommandActions(
         reads=("ecr_repository", "iam_role", "sns_topic", "sns_subscription",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from ecrrep import naming
@@ -45,7 +44,7 @@ def import_registry(ctx: AwsContext, prefix: str, source_region: str,
     from ecrrep.diff import DiffOptions
     from ecrrep.engine import make_plan, read_state
     from ecrrep.resources import all_kinds
-    from ecrrep.resources.ecr_listing import repositories_under_prefix
+    from ecrrep.resources.ecr_listing import records_under_prefix
 
     for option, problem in (("--prefix", repository_prefix_problem(prefix)),
                             ("--source-region", region_problem(source_region))):
@@ -63,8 +62,7 @@ def import_registry(ctx: AwsContext, prefix: str, source_region: str,
         raise ImportError_(f"no replication rule in {source_region} replicates repositories "
                            f"under {prefix}/ to another region of this account; a spec needs "
                            "at least one destination region")
-    records = repositories_under_prefix(ctx, SimpleNamespace(repository_prefix=prefix),
-                                        source_region)
+    records = records_under_prefix(ctx, prefix, source_region)
     names, skipped = spec_names(prefix, sorted(records))
     notes += [Note("repositories", f"{name} is not a name the spec can hold (one level under "
                    "the prefix, lowercase letters, digits and . _ -): left out, and left alone")

@@ -122,6 +122,14 @@ def describe_all(ctx: AwsContext, region: str) -> list[dict[str, Any]]:
         return paginate(client, "describe_repositories", "repositories")
 
 
+def records_under_prefix(ctx: AwsContext, prefix: str, region: str,
+                         ) -> dict[str, RepositoryRecord]:
+    """Every repository named `<prefix>/...` in the region, with its tags, by name, whatever
+    the claims say: import reads a registry that no spec (and no project) describes yet."""
+    described = [d for d in _described(ctx, region) if d["repositoryName"].startswith(prefix + "/")]
+    return {r.name: r for r in ctx.map(lambda d: _record(ctx, region, d), described)}
+
+
 def describe_under_prefix(ctx: AwsContext, prefix: str, region: str) -> list[dict[str, Any]]:
     """The region's repositories under the prefix, read afresh (validate-replication polls)."""
     return [d for d in describe_all(ctx, region)

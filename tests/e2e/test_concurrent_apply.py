@@ -91,7 +91,7 @@ def test_a_write_that_undoes_the_other_runs_rule_is_caught_by_its_verification(
 
     assert result_a.returncode == 0, result_a.stdout + result_a.stderr
     assert result_b.returncode == 0, result_b.stdout + result_b.stderr
-    assert prefixes_replicated(aws) == [PREFIX_A, PREFIX_B]
+    assert prefixes_replicated(aws) == [f"{PREFIX_A}/", f"{PREFIX_B}/"]
     # The interleaving happened: B's write dropped A's rule and A wrote it back.
     assert proxy.count(by(KEY_A, PUT)) == 2
     assert proxy.count(by(KEY_B, PUT)) == 1
@@ -127,4 +127,4 @@ def test_a_write_retried_after_a_fault_is_made_from_a_fresh_read(
 
     assert result_b.returncode == 0, result_b.stdout + result_b.stderr
     assert result_a.returncode == 0, result_a.stdout + result_a.stderr
-    assert prefixes_replicated(aws) == [PREFIX_A, PREFIX_B]
+    assert prefixes_replicated(aws) == [f"{PREFIX_A}/", f"{PREFIX_B}/"]

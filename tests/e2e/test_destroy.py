@@ -184,6 +184,7 @@ def test_destroy_removes_everything_of_every_kind_in_reverse_dependency_order(
 
 def test_repository_with_images_blocks_the_whole_destroy(cli, aws, write_spec):
     apply_ok(cli, write_spec)
+    # The push to the source is replicated to production's two replicas.
     push_sample_image(aws.client("ecr", SOURCE), PRODUCTION, "p1", ["prod-1"])
     push_sample_image(aws.client("ecr", "eu-west-1"), TESTING, "t1", ["test-1"])
     push_sample_image(aws.client("ecr", "eu-west-1"), TESTING, "t2", ["test-2"])
@@ -195,11 +196,12 @@ def test_repository_with_images_blocks_the_whole_destroy(cli, aws, write_spec):
     assert "nothing was changed" in result.stderr
     blocked = [line for line in result.stdout.splitlines()
                if "deleting it needs --force-delete-images" in line and "ecr_repository." in line]
-    assert any(f"ecr_repository.{SOURCE}.{PRODUCTION}: holds 1 images" in line
-               for line in blocked), result.stdout
+    for region in (SOURCE, "us-west-2", "eu-west-1"):
+        assert any(f"ecr_repository.{region}.{PRODUCTION}: holds 1 images" in line
+                   for line in blocked), result.stdout
     assert any(f"ecr_repository.eu-west-1.{TESTING}: holds 2 images" in line
                for line in blocked), result.stdout
-    assert len(blocked) == 2
+    assert len(blocked) == 4
     assert inventory(aws) == before
 
     as_json = cli("destroy", "--auto-approve", "--json")
@@ -207,19 +209,22 @@ def test_repository_with_images_blocks_the_whole_destroy(cli, aws, write_spec):
     doc = json.loads(as_json.stdout)
     assert doc["applied"] is False
     assert {b["address"] for b in doc["plan"]["blocked"]} == {
-        f"ecr_repository.{SOURCE}.{PRODUCTION}", f"ecr_repository.eu-west-1.{TESTING}"}
+        f"ecr_repository.{SOURCE}.{PRODUCTION}", f"ecr_repository.us-west-2.{PRODUCTION}",
+        f"ecr_repository.eu-west-1.{PRODUCTION}", f"ecr_repository.eu-west-1.{TESTING}"}
     assert inventory(aws) == before
 
 
 def test_force_delete_images_removes_ours_and_keeps_what_we_do_not_own(cli, aws, write_spec):
     apply_ok(cli, write_spec)
     source = aws.client("ecr", SOURCE)
+    # Replicated to production's replicas: they hold the image too.
     push_sample_image(source, PRODUCTION, "p1", ["prod-1"])
-    push_sample_image(aws.client("ecr", "us-west-2"), PRODUCTION, "p1", ["prod-1"])
     add_foreign_rule(aws)
-    # Someone else's repository under our prefix, holding an image.
+    # Someone else's repository under our prefix, holding an image: replication (our rule
+    # filters on the prefix) creates its replicas, which are not ours either.
     source.create_repository(repositoryName=f"{PREFIX}/legacy")
     push_sample_image(source, f"{PREFIX}/legacy", "l1", ["v1"])
+    legacy = [(region, f"{PREFIX}/legacy") for region in (SOURCE, "us-west-2", "eu-west-1")]
     # Resources with our names but without the ownership tag: never deleted.
     eu = aws.client("ecr", "eu-west-1")
     eu_arn = eu.describe_repositories(repositoryNames=[TESTING])["repositories"][0][
@@ -234,9 +239,10 @@ def test_force_delete_images_removes_ours_and_keeps_what_we_do_not_own(cli, aws,
     assert result.returncode == 0, result.stdout + result.stderr
     after = inventory(aws)
     assert after["rules"] == [FOREIGN_RULE]
-    assert set(after["ecr"]) == {(SOURCE, f"{PREFIX}/legacy"), ("eu-west-1", TESTING)}
-    assert after["ecr"][(SOURCE, f"{PREFIX}/legacy")] == before["ecr"][(SOURCE,
-                                                                        f"{PREFIX}/legacy")]
+    assert before["ecr"][("us-west-2", PRODUCTION)]["images"]
+    assert set(after["ecr"]) == {*legacy, ("eu-west-1", TESTING)}
+    for where in legacy:
+        assert after["ecr"][where] == before["ecr"][where]
     # The unowned replica keeps its settings too: its policies are owned through it.
     assert after["ecr"][("eu-west-1", TESTING)] == before["ecr"][("eu-west-1", TESTING)]
     assert after["ecr"][("eu-west-1", TESTING)]["lifecycle"] is not None

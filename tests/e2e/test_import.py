@@ -37,11 +37,13 @@ def plan_doc(cli, *args: str) -> dict:
 
 def changes_other_than_ownership(doc: dict) -> list[str]:
     """Addresses the plan changes for another reason than putting ecrrep's tags on what lacked
-    them (the one change adopting an existing registry needs)."""
+    them and writing its ownership claims (the changes adopting an existing registry needs)."""
     other = []
     for change in doc["resource_changes"]:
         actions, body = change["change"]["actions"], change["change"]
         if actions == ["no-op"] and not change.get("blocked") or "adopt" in actions[0]:
+            continue
+        if change["type"] == "ownership_claim" and actions == ["create"]:
             continue
         if change["type"] == "ecr_replication_rule" and actions == ["update"] and (
                 body["before"]["destinations"] == body["after"]["destinations"]):
@@ -216,6 +218,9 @@ def test_hand_built_round_trip(cli, aws):
             assert tags["ecrrep:project"] == spec["project"] and tags["Team"] == "Platform"
             text_now = client.get_repository_policy(repositoryName=f"{PREFIX}/{name}")
             assert json.loads(text_now["policyText"]) == json.loads(repo["policy"])
+    claims = aws.client("ssm", "us-east-1").get_parameters_by_path(
+        Path=f"/ecrrep/{spec['project']}", Recursive=True)["Parameters"]
+    assert f"/ecrrep/{spec['project']}/prefix/{PREFIX}" in {p["Name"] for p in claims}
     nested = ecr.describe_repositories(repositoryNames=[f"{PREFIX}/team/nested"])
     nested_tags = ecr.list_tags_for_resource(
         resourceArn=nested["repositories"][0]["repositoryArn"])["tags"]

@@ -52,14 +52,16 @@ def test_a_signal_during_apply_finishes_the_changes_in_flight_and_starts_no_othe
         arrived.set()
         release.wait(WAIT)
 
-    proxy.hook(lambda call: call.mutating, before=hold)
+    # The ownership claims come first and pass; the signal lands while a role is in flight.
+    proxy.hook(lambda call: call.mutating and call.service == "iam", before=hold)
     env = {**aws.env(), "AWS_ENDPOINT_URL": proxy.url, "ECRREP_PARALLELISM": parallelism}
     run = BackgroundRun(["apply", "--auto-approve"], env, str(tmp_path))
 
     assert arrived.wait(WAIT), "apply never sent a mutating call"
     os.kill(run.process.pid, signum)
     assert run.acknowledged.wait(WAIT), "".join(run.stderr)
-    in_flight = {c.region + c.action + c.text for c in proxy.snapshot() if c.mutating}
+    in_flight = {c.region + c.action + c.text for c in proxy.snapshot()
+                 if c.mutating and c.service == "iam"}
     release.set()
     result = run.finish(WAIT)
 
@@ -71,20 +73,25 @@ def test_a_signal_during_apply_finishes_the_changes_in_flight_and_starts_no_othe
     assert report.failed == {}
     assert sorted(report.addresses) == sorted(addresses), output
     assert report.done and report.not_done, output
-    # Only the first stage had started: the roles. Each role started finished whole (with
-    # its policy); nothing of any later change reached AWS.
+    # Only the first stages had started: the ownership claims (done before any role), then
+    # the roles. Each role started finished whole (with its policy); nothing of any later
+    # change reached AWS.
+    claims = [a for a in addresses if a.startswith("ownership_claim.")]
     roles = [a for a in addresses if a.startswith("iam_role.")]
-    assert set(report.done) <= set(roles), report.done
+    assert claims and set(claims) <= set(report.done), report.done
+    assert set(report.done) <= set(claims) | set(roles), report.done
     mutating = [c for c in proxy.snapshot() if c.mutating]
-    assert {c.service for c in mutating} == {"iam"}
+    assert {c.service for c in mutating} == {"ssm", "iam"}
+    assert {c.action for c in mutating if c.service == "ssm"} == {"PutParameter"}
     created = {c.text for c in mutating if c.action == "CreateRole"}
-    assert len(created) == len(report.done) >= len(in_flight)
+    roles_done = [a for a in report.done if a in roles]
+    assert len(created) == len(roles_done) >= len(in_flight)
     iam = aws.client("iam")
     for role in iam.list_roles()["Roles"]:
         assert f"iam_role.global.{role['RoleName']}" in report.done
         assert iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]
     if parallelism == "1":
-        assert report.done == [roles[0]]
+        assert roles_done == [roles[0]]
     assert "Run `ecrrep apply` again to converge from here." in result.stdout
 
     proxy.reset()

@@ -116,11 +116,17 @@ def test_turning_monitoring_off_plans_the_alarms_and_dashboard_deletion(cli, aws
     planned = changing(plan_json(cli))
     expected = {f"cloudwatch_alarm.{SOURCE}.{name}": "delete" for name in alarm_names}
     expected[f"cloudwatch_dashboard.{SOURCE}.{DASHBOARD}"] = "delete"
+    # The claim that made the dashboard ours goes with it.
+    claim = f"/ecrrep/{PROJECT}/dashboard/{DASHBOARD}"
+    expected[f"ownership_claim.{SOURCE}.{claim}"] = "delete"
     assert planned == expected
     apply_ok(cli)
     cloudwatch = aws.client("cloudwatch", SOURCE)
     assert cloudwatch.describe_alarms(AlarmNamePrefix=PROJECT)["MetricAlarms"] == []
     assert cloudwatch.list_dashboards()["DashboardEntries"] == []
+    left = aws.client("ssm", SOURCE).get_parameters_by_path(
+        Path=f"/ecrrep/{PROJECT}", Recursive=True)["Parameters"]
+    assert claim not in {p["Name"] for p in left} and left
     assert cli("plan", "--detailed-exitcode").returncode == 0
 
 

@@ -53,7 +53,7 @@ def foreign_part(aws) -> dict:
 
 def ours(rule: dict) -> dict | None:
     filters = rule.get("repositoryFilters", [])
-    return rule if filters == [{"filter": PREFIX, "filterType": "PREFIX_MATCH"}] else None
+    return rule if filters == [{"filter": f"{PREFIX}/", "filterType": "PREFIX_MATCH"}] else None
 
 
 def left_of_ours(aws) -> list[tuple[str, str]]:

@@ -95,7 +95,7 @@ def test_replication_write_keeps_a_rule_added_after_the_plan(ctx):
     REPLICATION.apply(ctx, rule_change, ApplyOptions())
     rules = ecr.describe_registry()["replicationConfiguration"]["rules"]
     assert rules[0] == theirs
-    assert rules[1]["repositoryFilters"] == [{"filter": "apps", "filterType": "PREFIX_MATCH"}]
+    assert rules[1]["repositoryFilters"] == [{"filter": "apps/", "filterType": "PREFIX_MATCH"}]
     delete = Change(rule_change.type, rule_change.region, rule_change.name, "delete",
                     rule_change.after, None, facts=rule_change.facts)
     REPLICATION.apply(ctx, delete, ApplyOptions())

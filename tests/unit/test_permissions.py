@@ -16,7 +16,7 @@ from tests.conftest import EXAMPLE_SPEC, REPO_ROOT
 # IAM's service prefixes, and botocore's name for the service behind each.
 BOTOCORE_SERVICE = {"ecr": "ecr", "iam": "iam", "sns": "sns", "cloudwatch": "cloudwatch",
                     "events": "events", "lambda": "lambda", "tag": "resourcegroupstaggingapi",
-                    "sts": "sts"}
+                    "sts": "sts", "ssm": "ssm"}
 # Permissions that are not API operations of their own.
 PERMISSION_ONLY = {"iam:PassRole"}
 
@@ -79,3 +79,19 @@ def test_the_readme_list_is_the_generated_one():
     assert permissions.with_readme_block(readme) == readme, (
         "README.md's permissions list is out of date: run `python -m ecrrep.permissions "
         "README.md`")
+
+
+def test_the_claims_are_scoped_to_the_project_path_in_the_source_region(spec):
+    document = permissions.policy_document(spec, list(permissions.COMMANDS), "123456789012")
+    by_sid = {s["Sid"]: s for s in document["Statement"]}
+
+    assert by_sid["OwnershipClaims"]["Resource"] == (
+        "arn:aws:ssm:us-east-1:123456789012:parameter/ecrrep/container-registry-replication/*")
+    assert set(by_sid["OwnershipClaims"]["Action"]) == {
+        "ssm:AddTagsToResource", "ssm:DeleteParameter", "ssm:ListTagsForResource",
+        "ssm:PutParameter"}
+    # The path itself: every project's claims are read to refuse overlapping prefixes.
+    assert by_sid["OwnershipClaimsOfEveryProject"] == {
+        "Sid": "OwnershipClaimsOfEveryProject", "Effect": "Allow",
+        "Action": ["ssm:GetParametersByPath"],
+        "Resource": "arn:aws:ssm:us-east-1:123456789012:parameter/ecrrep"}
