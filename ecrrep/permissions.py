@@ -72,6 +72,11 @@ SCOPES: dict[str, Scope] = {
     "claims": Scope("OwnershipClaims",
                     "arn:aws:ssm:{region}:{account}:parameter/ecrrep/{project}/*",
                     SOURCE_REGION),
+    # `--adopt-from P` deletes P's claim on our prefix (a transfer): any project's claim on
+    # this spec's prefix, and nothing else of theirs.
+    "prefix_claims": Scope("OwnershipClaimsOnThisPrefix",
+                           "arn:aws:ssm:{region}:{account}:parameter/ecrrep/*/prefix/{prefix}",
+                           SOURCE_REGION),
     "claims_root": Scope("OwnershipClaimsOfEveryProject",
                          "arn:aws:ssm:{region}:{account}:parameter/ecrrep", SOURCE_REGION),
     "metrics": Scope("Metrics", "*",
@@ -119,7 +124,8 @@ KIND_ACTIONS: dict[str, KindActions] = {
         read=_CLAIMS_READ,
         write=(grants("claims", "ssm:PutParameter", "ssm:AddTagsToResource",
                       "ssm:ListTagsForResource"),),
-        delete=(grants("claims", "ssm:DeleteParameter"),)),
+        delete=(grants("claims", "ssm:DeleteParameter"),
+                grants("prefix_claims", "ssm:DeleteParameter"))),
     "iam_role": KindActions(
         read=(grants("role", "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies",
                      "iam:ListAttachedRolePolicies"),),
@@ -226,6 +232,9 @@ COMMAND_ACTIONS: dict[str, CommandActions] = {
         # BatchGetImage: the manifests, so an index's children and referrers stay with it.
         extra=(grants("repository", "ecr:BatchGetImage", "ecr:BatchDeleteImage"),
                grants("metrics", "cloudwatch:PutMetricData"))),
+    # import reads what plan reads; it also downloads the function's package from the URL
+    # GetFunction answers with, which needs no further permission.
+    "import": CommandActions(),
     "output": CommandActions(
         reads=("ecr_repository", "iam_role", "sns_topic", "sns_subscription",
                "cloudwatch_alarm", "cloudwatch_dashboard", "lambda_function")),

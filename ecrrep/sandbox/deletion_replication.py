@@ -81,6 +81,8 @@ def schedule_removals(backend: Any, found: list[Removal]) -> None:
 def install() -> None:
     from moto.ecr.models import ECRBackend
 
+    from ecrrep.sandbox.request_scope import serving_sandbox
+
     if getattr(ECRBackend.batch_delete_image, "_sandbox", False):
         return
     batch_delete_image = ECRBackend.batch_delete_image
@@ -90,7 +92,7 @@ def install() -> None:
         repository = self.repositories.get(repository_name)
         before = _tags_by_digest(repository) if repository is not None else {}
         answer = batch_delete_image(self, repository_name, *args, **kwargs)
-        if repository is not None:
+        if repository is not None and serving_sandbox():
             schedule_removals(self, removals(repository_name, before,
                                              _tags_by_digest(repository)))
         return answer

@@ -266,6 +266,7 @@ def install() -> None:
     from moto.ecr.models import ECRBackend
 
     from ecrrep.sandbox import behaviours
+    from ecrrep.sandbox.request_scope import serving_sandbox
 
     global _put_image_without_replication
     if getattr(ECRBackend.put_image, "_sandbox", False):
@@ -276,7 +277,8 @@ def install() -> None:
     def put_image_and_replicate(self: ECRBackend, repository_name: str, image_manifest: str,
                                 image_tag: str, *args: Any, **kwargs: Any) -> Any:
         image = put_image(self, repository_name, image_manifest, image_tag, *args, **kwargs)
-        schedule(self, repository_name, image, image_tag)
+        if serving_sandbox():  # moto elsewhere in the process (mock_aws) keeps moto's ways
+            schedule(self, repository_name, image, image_tag)
         return image
 
     call_action = BaseResponse.call_action

@@ -95,3 +95,11 @@ def test_the_claims_are_scoped_to_the_project_path_in_the_source_region(spec):
         "Sid": "OwnershipClaimsOfEveryProject", "Effect": "Allow",
         "Action": ["ssm:GetParametersByPath"],
         "Resource": "arn:aws:ssm:us-east-1:123456789012:parameter/ecrrep"}
+
+
+def test_the_permissions_command_offers_every_declared_command():
+    from ecrrep.cli import cli
+    from ecrrep.permissions import COMMANDS
+
+    option = next(p for p in cli.commands["permissions"].params if p.name == "commands")
+    assert sorted(option.type.choices) == sorted(COMMANDS)
