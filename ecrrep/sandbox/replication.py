@@ -247,7 +247,8 @@ def _push_times_on_the_sandbox_clock() -> None:
     def init_on_sandbox_clock(self: Image, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
         if serving_sandbox():
-            self.image_pushed_at = int(settings.now())
+            # Shifted rather than replaced: moto's own stamp may come from a clock a test set.
+            self.image_pushed_at = int(self.image_pushed_at + settings.offset())
 
     Image.__init__ = init_on_sandbox_clock  # type: ignore[method-assign]
 

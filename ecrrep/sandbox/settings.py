@@ -83,6 +83,12 @@ def now() -> float:
         return time.time() + _clock_offset
 
 
+def offset() -> float:
+    """How far the sandbox's clock is ahead of real time."""
+    with _lock:
+        return _clock_offset
+
+
 def advance(seconds: float) -> None:
     """Move the sandbox's clock forward, so a delay passes without waiting for it."""
     global _clock_offset
