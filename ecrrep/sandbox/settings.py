@@ -39,7 +39,8 @@ class SandboxSettings:
         on = "on" if self.aws_like else "off"
         return [
             f"replication: on, {self.replication_delay_seconds:g} s after a push, "
-            f"{self.replication_failure_rate:.0%} of replications fail",
+            f"{self.replication_failure_rate:.0%} of replications fail; deletions for rules "
+            "with deleteReplication; backfill; creation templates; events to EventBridge",
             f"AWS limits and delays (aws-like): {on}",
             *([f"  IAM propagation: new roles unknown to ECR and Lambda for "
                f"{self.iam_propagation_seconds:g} s",
