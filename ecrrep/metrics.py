@@ -104,42 +104,31 @@ def dimensions(project: str, name: str, value: str) -> list[dict[str, str]]:
     return [{"Name": PROJECT, "Value": project}, {"Name": name, "Value": value}]
 
 
+def _datum(metric: str, project: str, dimension: str, value_of: str, value: float,
+           unit: str) -> dict[str, Any]:
+    return {"MetricName": metric, "Dimensions": dimensions(project, dimension, value_of),
+            "Value": float(value), "Unit": unit}
+
+
 def replication_failure_rate_datum(destination_region: str, percent: float, *,
                                    project: str) -> dict[str, Any]:
-    return {
-        "MetricName": REPLICATION_FAILURE_RATE,
-        "Dimensions": dimensions(project, DESTINATION_REGION, destination_region),
-        "Value": float(percent),
-        "Unit": "Percent",
-    }
+    return _datum(REPLICATION_FAILURE_RATE, project, DESTINATION_REGION, destination_region,
+                  percent, "Percent")
 
 
 def replication_latency_datum(destination_region: str, seconds: float, *,
-                               project: str) -> dict[str, Any]:
-    return {
-        "MetricName": REPLICATION_LATENCY_SECONDS,
-        "Dimensions": dimensions(project, DESTINATION_REGION, destination_region),
-        "Value": float(seconds),
-        "Unit": "Seconds",
-    }
+                              project: str) -> dict[str, Any]:
+    return _datum(REPLICATION_LATENCY_SECONDS, project, DESTINATION_REGION, destination_region,
+                  seconds, "Seconds")
 
 
 def repository_size_datum(repository: str, size_bytes: int, *, project: str) -> dict[str, Any]:
-    return {
-        "MetricName": REPOSITORY_SIZE_BYTES,
-        "Dimensions": dimensions(project, REPOSITORY_NAME, repository),
-        "Value": float(size_bytes),
-        "Unit": "Bytes",
-    }
+    return _datum(REPOSITORY_SIZE_BYTES, project, REPOSITORY_NAME, repository, size_bytes,
+                  "Bytes")
 
 
 def images_expired_datum(repository: str, count: int, *, project: str) -> dict[str, Any]:
-    return {
-        "MetricName": IMAGES_EXPIRED,
-        "Dimensions": dimensions(project, REPOSITORY_NAME, repository),
-        "Value": float(count),
-        "Unit": "Count",
-    }
+    return _datum(IMAGES_EXPIRED, project, REPOSITORY_NAME, repository, count, "Count")
 
 
 def publish(cloudwatch: Any, data: Iterable[dict[str, Any]]) -> int:
