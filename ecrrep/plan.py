@@ -46,6 +46,15 @@ def resource_address(type_: str, region: str, name: str) -> str:
     return f"{type_}.{region}.{name}"
 
 
+def field_text(value: Any) -> str:
+    """A field's value as every rendering of a plan shows it."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 @dataclass(frozen=True)
 class FieldChange:
     """One managed field whose current value differs from the desired one."""

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ecrrep.plan import Change, Plan
+from ecrrep.plan import Change, Plan, field_text
 
 ACTION_STYLE = {
     "create": ("+", "green", "create"),
@@ -160,8 +160,8 @@ def field_diff(name: str, before: Any, after: Any) -> Any:
         return _tag_diff(before, after)
     if name in DOCUMENT_FIELDS or isinstance(after, dict | list) or isinstance(before, dict | list):
         return Group(Text(f"{name}:", style="bold"), document_diff(before, after))
-    return Text.assemble((f"{name}: ", "bold"), (_scalar(before), "red"), " → ",
-                         (_scalar(after), "green"))
+    return Text.assemble((f"{name}: ", "bold"), (field_text(before), "red"), " → ",
+                         (field_text(after), "green"))
 
 
 def _tag_diff(before: dict[str, str], after: dict[str, str]) -> Text:
@@ -198,13 +198,6 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True)
 
 
-def _scalar(value: Any) -> str:
-    if value is None:
-        return "(none)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
 
 def _compact(attrs: dict[str, Any] | None, verbose: bool = False) -> Text:
     """A created resource's fields, documents summarised one line per rule or statement."""
@@ -222,7 +215,7 @@ def _compact(attrs: dict[str, Any] | None, verbose: bool = False) -> Text:
         elif isinstance(value, dict | list):
             lines.append(f"{key}: {json.dumps(value, sort_keys=True, separators=(', ', ': '))}")
         else:
-            lines.append(f"{key}: {_scalar(value)}")
+            lines.append(f"{key}: {field_text(value)}")
     return Text("\n".join(lines))
 
 
@@ -323,8 +316,8 @@ def _validation_details(console: Console, row: Any) -> None:
                                style="yellow"))
             console.print(document_diff(drift.source, drift.replica))
         else:
-            console.print(Text(f"{where} {drift.field} is {_scalar(drift.replica)} in the "
-                               f"replica, {_scalar(drift.source)} in the source",
+            console.print(Text(f"{where} {drift.field} is {field_text(drift.replica)} in the "
+                               f"replica, {field_text(drift.source)} in the source",
                                style="yellow"))
 
 

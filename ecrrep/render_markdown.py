@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecrrep.plan import Change, Plan
+from ecrrep.plan import Change, Plan, field_text
 
 # GitHub refuses longer comment bodies; keep room for a bot's own header and footer.
 GITHUB_COMMENT_LIMIT = 65_536
@@ -181,7 +181,7 @@ def _diff_block(change: Change) -> str | None:
             lines += [f"{line[0]} {line[1:]}" if line[:1] in "+-" else f"  {line}"
                       for line in _document_lines(f.before, f.after)]
         else:
-            lines += [f"- {f.field}: {_scalar(f.before)}", f"+ {f.field}: {_scalar(f.after)}"]
+            lines += [f"- {f.field}: {field_text(f.before)}", f"+ {f.field}: {field_text(f.after)}"]
     body = "\n".join(lines).replace("```", "'''")
     return f"{code(change.address)}\n\n```diff\n{body}\n```"
 
@@ -192,13 +192,6 @@ def _document_lines(before: Any, after: Any) -> list[str]:
     return [line for line in difflib.unified_diff(old, new, lineterm="", n=2)
             if not line.startswith(("---", "+++", "@@"))]
 
-
-def _scalar(value: Any) -> str:
-    if value is None:
-        return "(none)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 # -- validate-replication --------------------------------------------------------------------
