@@ -21,7 +21,7 @@ import urllib.parse
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-# The same split as ecrrep's own counter (ecrrep.aws.is_mutating), repeated here so that the
+# The same split as ecrrep's own counter (ecrrep.aws.context.is_mutating), repeated here so that the
 # proxy stays independent of the code it measures.
 MUTATING_PREFIXES = (
     "Create", "Put", "Delete", "Update", "Tag", "Untag", "Set", "Attach", "Detach",

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest import mock
 
-from ecrrep.images import put_image, sample_manifest
+from ecrrep.sandbox.images import put_image, sample_manifest
 
 
 @contextmanager

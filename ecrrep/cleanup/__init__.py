@@ -1,8 +1,8 @@
-"""The cleanup function: the Lambda's code, also run locally by `ecrrep cleanup`.
+"""The cleanup function: its code, the metrics it publishes and its packaging.
 
-It ships in the function's zip as this folder plus `ecrrep/metrics.py` and the function's
-settings (`ecrrep/cleanup/settings.json`), so it imports nothing else of ecrrep: only the
-standard library, boto3 (which Lambda provides) and those files. `ownership.py` is the one
-ownership check that the function and `ecrrep cleanup` share.
-The entry point is `ecrrep.cleanup.handler.handler`.
+`function/` is what ships in the Lambda's zip (with the function's settings,
+`ecrrep/cleanup/function/settings.json`), so it imports nothing else of ecrrep: only the standard
+library, boto3 (which Lambda provides) and its own files. `ecrrep cleanup` runs the same code
+locally; `function/ownership.py` is the one ownership check the two share. `package.py` builds the
+zip reproducibly. The entry point is `ecrrep.cleanup.function.handler.handler`.
 """

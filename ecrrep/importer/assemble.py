@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecrrep import naming
-from ecrrep.cleanup.config import CleanupConfig
+from ecrrep.cleanup.function.config import CleanupConfig
+from ecrrep.engine.plan import Plan, Resource
 from ecrrep.importer.lifecycle import import_lifecycle
 from ecrrep.importer.policies import Roles, import_access, roles_in_policies
-from ecrrep.plan import Plan, Resource
-from ecrrep.spec_rules import ENVIRONMENT_PATTERN, matches
+from ecrrep.spec import naming
+from ecrrep.spec.rules import ENVIRONMENT_PATTERN, matches
 
 GIB = 1024 ** 3
 ENVIRONMENT_TAG = "Environment"
@@ -197,7 +197,7 @@ def public_access_allowed(entry: dict[str, Any]) -> list[str]:
     """Set `allow_public` (where the spec has it) on a custom policy the spec refuses without
     it — one that lets anyone push, delete or change the policy — and say so loudly: the
     import keeps what exists, the reader decides."""
-    from ecrrep.spec import RepositorySpec
+    from ecrrep.spec.models import RepositorySpec
 
     if entry.get("access") != "custom" or "allow_public" not in RepositorySpec.model_fields:
         return []
@@ -213,7 +213,7 @@ def public_access_allowed(entry: dict[str, Any]) -> list[str]:
 def _entry_is_valid(entry: dict[str, Any]) -> bool:
     from pydantic import ValidationError
 
-    from ecrrep.spec import RepositorySpec, spec_problems
+    from ecrrep.spec.models import RepositorySpec, spec_problems
 
     try:
         RepositorySpec.model_validate(entry)

@@ -1,9 +1,10 @@
 """The cleanup function's settings, as deployed: read from the function's own package.
 
-ecrrep ships the settings as `ecrrep/cleanup/settings.json` inside the function's zip (see
-`ecrrep.cleanup.config` for why not environment variables). GetFunction hands out the package
-as `Code.Location`, "a presigned URL that you can use to download the deployment package",
-valid for 10 minutes (https://docs.aws.amazon.com/lambda/latest/api/API_GetFunction.html,
+ecrrep ships the settings as `ecrrep/cleanup/function/settings.json` inside the function's zip
+(see `ecrrep.cleanup.function.config` for why not environment variables; functions deployed by
+earlier versions carry them as `ecrrep/cleanup/settings.json`, also read). GetFunction hands out
+the package as `Code.Location`, "a presigned URL that you can use to download the deployment
+package", valid for 10 minutes (https://docs.aws.amazon.com/lambda/latest/api/API_GetFunction.html,
 https://docs.aws.amazon.com/lambda/latest/api/API_FunctionCodeLocation.html); an image function
 has an `ImageUri` instead, and no zip to read.
 
@@ -22,12 +23,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ecrrep.aws import AWS_EXCEPTIONS, error_code
-from ecrrep.cleanup.config import CleanupConfig, ConfigError
-from ecrrep.lambda_package import SETTINGS_ENTRY
+from ecrrep.aws.context import AWS_EXCEPTIONS, error_code
+from ecrrep.cleanup.function.config import CleanupConfig, ConfigError
+from ecrrep.cleanup.package import PREVIOUS_SETTINGS_ENTRY, SETTINGS_ENTRY
 
 if TYPE_CHECKING:
-    from ecrrep.aws import AwsContext
+    from ecrrep.aws.context import AwsContext
 
 # Lambda takes at most 50 MB zipped through its API
 # (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html); ecrrep's package
@@ -113,14 +114,20 @@ def _size(count: int) -> str:
     return f"{count // 2**20} MB" if count % 2**20 == 0 else f"{count} bytes"
 
 
+def _settings_entry(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
+    for name in (SETTINGS_ENTRY, PREVIOUS_SETTINGS_ENTRY):
+        try:
+            return archive.getinfo(name)
+        except KeyError:
+            continue
+    raise PackageError(f"the package has no {SETTINGS_ENTRY}")
+
+
 def settings_from_package(package: bytes) -> CleanupConfig:
     """The CleanupConfig of the settings file inside a package's zip bytes."""
     try:
         with zipfile.ZipFile(io.BytesIO(package)) as archive:
-            try:
-                info = archive.getinfo(SETTINGS_ENTRY)
-            except KeyError:
-                raise PackageError(f"the package has no {SETTINGS_ENTRY}") from None
+            info = _settings_entry(archive)
             if info.file_size > MAX_SETTINGS_BYTES:
                 raise PackageError(f"{SETTINGS_ENTRY} is larger than "
                                    f"{_size(MAX_SETTINGS_BYTES)}")

@@ -11,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecrrep.documents import documents_differ, lifecycle_policy_document, normalise_lifecycle_policy
+from ecrrep.spec.documents import (
+    documents_differ,
+    lifecycle_policy_document,
+    normalise_lifecycle_policy,
+)
 
 
 @dataclass
@@ -56,7 +60,7 @@ def friendly_rule(rule: dict[str, Any]) -> tuple[dict[str, Any] | None, str | No
 
 def _with_default_descriptions_dropped(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Leave out descriptions that are the ones ecrrep writes anyway: a shorter spec."""
-    from ecrrep.spec import LifecycleRuleSpec
+    from ecrrep.spec.models import LifecycleRuleSpec
 
     out = []
     for rule in rules:
@@ -117,7 +121,7 @@ def _expressed_exactly(rules: list[dict[str, Any]],
                        normalised: dict[str, Any]) -> list[dict[str, Any]] | None:
     from pydantic import ValidationError
 
-    from ecrrep.spec import RepositorySpec, spec_problems
+    from ecrrep.spec.models import RepositorySpec, spec_problems
 
     shortened = _with_default_descriptions_dropped(rules)
     entry = {"name": "check", "lifecycle": shortened}

@@ -7,9 +7,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from ecrrep import naming
-from ecrrep.documents import documents_differ, normalise_policy, repository_policy_document
-from ecrrep.spec_rules import ROLE_ARN_PATTERN, matches
+from ecrrep.spec import naming
+from ecrrep.spec.documents import documents_differ, normalise_policy, repository_policy_document
+from ecrrep.spec.rules import ROLE_ARN_PATTERN, matches
 
 
 @dataclass(frozen=True)

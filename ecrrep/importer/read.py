@@ -12,11 +12,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import naming
-from ecrrep.aws import aws_action
+from ecrrep.aws.context import aws_action
 from ecrrep.importer import replication
 from ecrrep.importer.assemble import Note, Registry, residual_notes, spec_dict
-from ecrrep.spec_rules import (
+from ecrrep.spec import naming
+from ecrrep.spec.rules import (
     REPOSITORY_NAME_PATTERN,
     matches,
     project_problem,
@@ -25,7 +25,7 @@ from ecrrep.spec_rules import (
 )
 
 if TYPE_CHECKING:
-    from ecrrep.aws import AwsContext
+    from ecrrep.aws.context import AwsContext
 
 
 class ImportError_(Exception):  # noqa: N801 - `ImportError` is Python's own
@@ -41,8 +41,8 @@ class Imported:
 def import_registry(ctx: AwsContext, prefix: str, source_region: str,
                     project: str | None = None) -> Imported:
     """Read the registry under `prefix` and return the spec for it, with its notes."""
-    from ecrrep.diff import DiffOptions
-    from ecrrep.engine import make_plan, read_state
+    from ecrrep.engine.diff import DiffOptions
+    from ecrrep.engine.planner import make_plan, read_state
     from ecrrep.resources import all_kinds
     from ecrrep.resources.ecr_listing import records_under_prefix
 
@@ -122,7 +122,7 @@ def project_from_prefix(prefix: str) -> str:
 def provisional_spec(project: str, source_region: str, regions: list[str], prefix: str,
                      names: list[str]) -> Any:
     """A spec naming everything that may exist, so that every kind reads it."""
-    from ecrrep.spec import Spec
+    from ecrrep.spec.models import Spec
 
     return Spec.model_validate({
         "project": project, "source_region": source_region, "destination_regions": regions,
@@ -135,7 +135,7 @@ def provisional_spec(project: str, source_region: str, regions: list[str], prefi
 def validated(spec: dict[str, Any]) -> Any:
     from pydantic import ValidationError
 
-    from ecrrep.spec import Spec
+    from ecrrep.spec.models import Spec
 
     try:
         return Spec.model_validate(spec)

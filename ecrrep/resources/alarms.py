@@ -11,9 +11,9 @@
 - `<project>-<repo>-size`: `ECRRep RepositorySizeBytes` above `repository_size_gib` GiB.
 
 The ECRRep metrics are published by the cleanup function on its schedule and by
-`ecrrep validate-replication --publish-metrics` (see `ecrrep.metrics`), each with a `Project`
-dimension, which every ECRRep alarm names too: another project's failures in the same account
-and region never trip ours.
+`ecrrep validate-replication --publish-metrics` (see `ecrrep.cleanup.function.metrics`), each
+with a `Project` dimension, which every ECRRep alarm names too: another project's failures in
+the same account and region never trip ours.
 
 Every alarm notifies the alert topic on ALARM and on OK. With `notifications.enabled: false`
 there is no topic, so the alarms have no actions: they still change state and show on the
@@ -30,10 +30,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import metrics, naming
-from ecrrep.aws import AwsError, aws_action, aws_error, paginate
-from ecrrep.diff import tag_changes
-from ecrrep.plan import Change, Resource
+from ecrrep.aws.context import AwsError, aws_action, aws_error, paginate
+from ecrrep.cleanup.function import metrics
+from ecrrep.engine.diff import tag_changes
+from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.alarm_documents import (  # noqa: F401  (re-exported)
     ALARM_EMPTY_VALUES,
     ALARM_FIELDS,
@@ -43,10 +43,11 @@ from ecrrep.resources.alarm_documents import (  # noqa: F401  (re-exported)
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 from ecrrep.resources.ecr_listing import dict_to_tags, tags_to_dict
 from ecrrep.resources.repositories import desired_tags
+from ecrrep.spec import naming
 
 if TYPE_CHECKING:
-    from ecrrep.aws import AwsContext
-    from ecrrep.spec import Spec
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import Spec
 
 ECR_NAMESPACE = "AWS/ECR"
 PULL_COUNT_METRIC = "RepositoryPullCount"

@@ -10,12 +10,12 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from ecrrep.diff import DiffOptions, DiffRules, diff_resources
-from ecrrep.plan import Change, Resource
+from ecrrep.engine.diff import DiffOptions, DiffRules, diff_resources
+from ecrrep.engine.plan import Change, Resource
 
 if TYPE_CHECKING:
-    from ecrrep.aws import AwsContext
-    from ecrrep.spec import Spec
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import Spec
 
 GLOBAL_REGION = "global"
 

@@ -1,5 +1,5 @@
 """Ownership claims as a resource kind: SSM parameters `/ecrrep/<project>/<kind>/<value>` in
-the source region, each tagged with our ownership tag (what they mean: `ecrrep.claims`).
+the source region, each tagged with our ownership tag (what they mean: `ecrrep.engine.claims`).
 
 First in dependency order, so a claim is created before anything it claims and deleted after
 everything it claimed. Under `--adopt-from P`, P's claim on an overlapping prefix is deleted
@@ -11,15 +11,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ecrrep import claims, naming, ownership
-from ecrrep.aws import AwsError, aws_action, aws_error
-from ecrrep.diff import DiffOptions, DiffRules, diff_resources
-from ecrrep.plan import Change, Resource
+from ecrrep.aws.context import AwsError, aws_action, aws_error
+from ecrrep.engine import claims, ownership
+from ecrrep.engine.diff import DiffOptions, DiffRules, diff_resources
+from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
+from ecrrep.spec import naming
 
 if TYPE_CHECKING:
-    from ecrrep.aws import AwsContext
-    from ecrrep.spec import Spec
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import Spec
 
 MEANING = {
     "prefix": "the replication rule filtering on {value}/ and the repositories under it",

@@ -1,14 +1,14 @@
 """The cleanup Lambda function `<project>-ecr-cleanup` (`cleanup.enabled`).
 
 Its code is the `ecrrep.cleanup` package shipped inside ecrrep, zipped reproducibly by
-`ecrrep.lambda_package`; the plan compares the zip's CodeSha256 with the function's, so an
+`ecrrep.cleanup.package`; the plan compares the zip's CodeSha256 with the function's, so an
 unchanged function is never updated, and a changed one gets its code and its configuration in
 two separate calls (Lambda has no call for both).
 
 Configuration reaches the handler as a settings file inside the zip (`function_settings`; why
-not environment variables: see `ecrrep.cleanup.config`): the plan carries the settings' text in
-the change's facts, so apply builds exactly the zip whose hash the plan compared. The role is
-`<project>-ecr-cleanup` from the roles kind, which runs earlier in the dependency order and
+not environment variables: see `ecrrep.cleanup.function.config`): the plan carries the settings'
+text in the change's facts, so apply builds exactly the zip whose hash the plan compared. The
+role is `<project>-ecr-cleanup` from the roles kind, which runs earlier in the dependency order and
 creates it whenever the function exists.
 
 Tags are read with ListTags: GetFunction returns them only to an identity also allowed
@@ -21,22 +21,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import documents, lambda_package, naming
-from ecrrep.aws import AwsError, aws_action, aws_error
-from ecrrep.cleanup.config import CleanupConfig
-from ecrrep.cleanup.ownership import OWNERSHIP_TAG
-from ecrrep.diff import tag_changes
-from ecrrep.plan import Change, Resource
+from ecrrep.aws.context import AwsError, aws_action, aws_error
+from ecrrep.cleanup import package as lambda_package
+from ecrrep.cleanup.function.config import CleanupConfig
+from ecrrep.cleanup.function.ownership import OWNERSHIP_TAG
+from ecrrep.engine.diff import tag_changes
+from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 from ecrrep.resources.propagation import after_iam_propagation
 from ecrrep.resources.repositories import desired_tags
+from ecrrep.spec import documents, naming
 
 if TYPE_CHECKING:
-    from ecrrep.aws import AwsContext
-    from ecrrep.spec import Spec
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import Spec
 
 RUNTIME = "python3.12"
-HANDLER = "ecrrep.cleanup.handler.handler"
+HANDLER = "ecrrep.cleanup.function.handler.handler"
 # Deleting in batches of 100 over a few repositories and publishing metrics takes seconds;
 # five minutes leaves room for large repositories without letting a stuck run linger.
 TIMEOUT_SECONDS = 300

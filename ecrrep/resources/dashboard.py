@@ -4,8 +4,8 @@ What it graphs, and how it stays within CloudWatch's quotas at any size: `dashbo
 
 A dashboard cannot be told ours by its tags (the emulator keeps none: put_dashboard accepts them,
 list_tags_for_resource returns none and tag_resource fails), and a name proves nothing: a
-dashboard called `<project>-ecr` is ours only when this project claims it (`ecrrep.claims`; the
-claim is written before the dashboard is created and deleted after it is deleted). Without
+dashboard called `<project>-ecr` is ours only when this project claims it (`ecrrep.engine.claims`;
+the claim is written before the dashboard is created and deleted after it is deleted). Without
 the claim it is a conflict that apply does not overwrite (unless --adopt) and destroy leaves.
 
 The body is compared by meaning: both sides are parsed JSON, compared with sorted keys, so AWS
@@ -18,15 +18,16 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import claims, naming
-from ecrrep.aws import aws_action, error_code
-from ecrrep.plan import Change, Resource
+from ecrrep.aws.context import aws_action, error_code
+from ecrrep.engine import claims
+from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 from ecrrep.resources.dashboard_body import dashboard_body
+from ecrrep.spec import naming
 
 if TYPE_CHECKING:
-    from ecrrep.aws import AwsContext
-    from ecrrep.spec import Spec
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import Spec
 
 
 def body_summary(body: dict[str, Any]) -> list[str]:

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import metrics, naming
+from ecrrep.cleanup.function import metrics
 from ecrrep.resources.alarms import ECR_NAMESPACE, PUBLISHED_PERIOD_SECONDS, PULL_COUNT_METRIC
+from ecrrep.spec import naming
 
 if TYPE_CHECKING:
-    from ecrrep.spec import Spec
+    from ecrrep.spec.models import Spec
 
 WIDGET_WIDTH = 12
 WIDGET_HEIGHT = 6

@@ -3,7 +3,7 @@ ours, cached for the run so every ECR kind reads them once.
 
 The repositories that may be ours are those under the spec's prefix or under any prefix this
 project claims (a renamed one), in the spec's regions and in every region we claim (a dropped
-one), plus those the tagging API lists as ours elsewhere (`ecrrep.discovery`), each confirmed
+one), plus those the tagging API lists as ours elsewhere (`ecrrep.engine.discovery`), each confirmed
 by its own tags.
 """
 
@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import claims, discovery
-from ecrrep.aws import aws_action, paginate
-from ecrrep.naming import OWNERSHIP_TAG
+from ecrrep.aws.context import aws_action, paginate
+from ecrrep.engine import claims, discovery
+from ecrrep.spec.naming import OWNERSHIP_TAG
 
 if TYPE_CHECKING:
-    from ecrrep.aws import AwsContext
-    from ecrrep.spec import Spec
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import Spec
 
 
 @dataclass(frozen=True)

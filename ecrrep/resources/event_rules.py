@@ -11,13 +11,13 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import naming
-from ecrrep.aws import AwsError, aws_error, error_code, paginate
-from ecrrep.diff import tag_changes
+from ecrrep.aws.context import AwsError, aws_error, error_code, paginate
+from ecrrep.engine.diff import tag_changes
 from ecrrep.resources.ecr_listing import dict_to_tags, tags_to_dict
+from ecrrep.spec import naming
 
 if TYPE_CHECKING:
-    from ecrrep.aws import AwsContext
+    from ecrrep.aws.context import AwsContext
 
 # The target fields ecrrep sets; anything else on a target reads as a difference only if set.
 TARGET_FIELDS = ("Id", "Arn", "RoleArn", "Input")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.documents import lifecycle_policy_document, normalise_lifecycle_policy
 from ecrrep.resources.repository_documents import RepositoryDocumentKind
+from ecrrep.spec.documents import lifecycle_policy_document, normalise_lifecycle_policy
 
 if TYPE_CHECKING:
     from ecrrep.resources.base import Target
-    from ecrrep.spec import RepositorySpec, Spec
+    from ecrrep.spec.models import RepositorySpec, Spec
 
 
 class LifecyclePolicies(RepositoryDocumentKind):

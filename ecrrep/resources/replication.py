@@ -2,7 +2,7 @@
 
 The registry holds one configuration shared by everyone, and a rule carries no tags. Our rule
 filters (PREFIX_MATCH) on `<prefix>/`, with the slash, so `<prefix>-legacy` is not replicated
-with ours; it is ours only when this project claims the prefix (`ecrrep.claims`). A rule on
+with ours; it is ours only when this project claims the prefix (`ecrrep.engine.claims`). A rule on
 the bare prefix, as older versions wrote it, is ours under the same claim and is replaced.
 Every other rule is someone else's and is written back exactly as read. Writes re-read the
 configuration first and verify afterwards (by meaning), so a concurrent writer's rule is not
@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
 
-from ecrrep import claims, ownership
-from ecrrep.aws import DEFAULT_MAX_ATTEMPTS, AwsError, aws_action, error_code
-from ecrrep.diff import DiffOptions, DiffRules, diff_resources
-from ecrrep.plan import Change, Resource
+from ecrrep.aws.context import DEFAULT_MAX_ATTEMPTS, AwsError, aws_action, error_code
+from ecrrep.engine import claims, ownership
+from ecrrep.engine.diff import DiffOptions, DiffRules, diff_resources
+from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 
 if TYPE_CHECKING:
-    from ecrrep.aws import AwsContext
-    from ecrrep.spec import Spec
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import Spec
 
 # Rounds of read, write, check when other writers keep changing the configuration.
 WRITE_ATTEMPTS = 10

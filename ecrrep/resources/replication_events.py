@@ -26,16 +26,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import documents, naming
-from ecrrep.aws import aws_action
-from ecrrep.plan import Change, Resource
+from ecrrep.aws.context import aws_action
+from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources import event_rules
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 from ecrrep.resources.repositories import desired_tags
+from ecrrep.spec import documents, naming
 
 if TYPE_CHECKING:
-    from ecrrep.aws import AwsContext
-    from ecrrep.spec import Spec
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import Spec
 
 FAILED_REPLICATION_PATTERN: dict[str, Any] = {
     "source": ["aws.ecr"],

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import claims, kms_keys, naming
-from ecrrep.aws import aws_action, error_code
-from ecrrep.diff import DiffOptions, DiffRules, tag_changes
-from ecrrep.plan import Change, Resource
+from ecrrep.aws.context import aws_action, error_code
+from ecrrep.engine import claims
+from ecrrep.engine.diff import DiffOptions, DiffRules, tag_changes
+from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 from ecrrep.resources.ecr_listing import (
     count_images,
@@ -20,10 +20,11 @@ from ecrrep.resources.ecr_listing import (
     repositories_we_may_own,
     tags_to_dict,
 )
+from ecrrep.spec import kms_keys, naming
 
 if TYPE_CHECKING:
-    from ecrrep.aws import AwsContext
-    from ecrrep.spec import RepositorySpec, Spec
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import RepositorySpec, Spec
 
 
 def _images_blocker(resource: Resource, options: DiffOptions) -> str | None:

@@ -9,16 +9,17 @@ from abc import abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ecrrep import claims, documents, naming, ownership
-from ecrrep.aws import aws_action, error_code
-from ecrrep.diff import DiffOptions, DiffRules
-from ecrrep.plan import Change, Resource
+from ecrrep.aws.context import aws_action, error_code
+from ecrrep.engine import claims, ownership
+from ecrrep.engine.diff import DiffOptions, DiffRules
+from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 from ecrrep.resources.ecr_listing import RepositoryRecord, repositories_we_may_own
+from ecrrep.spec import documents, naming
 
 if TYPE_CHECKING:
-    from ecrrep.aws import AwsContext
-    from ecrrep.spec import RepositorySpec, Spec
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import RepositorySpec, Spec
 
 
 def _unowned_repository(resource: Resource, options: DiffOptions) -> str:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import naming
-from ecrrep.documents import normalise_policy, repository_policy_document
 from ecrrep.resources.propagation import after_iam_propagation
 from ecrrep.resources.repository_documents import RepositoryDocumentKind
+from ecrrep.spec import naming
+from ecrrep.spec.documents import normalise_policy, repository_policy_document
 
 # ECR's answers to a principal it does not know yet (older, then newer wording).
 PRINCIPAL_NOT_READY_CODE = "InvalidParameterException"
@@ -21,7 +21,7 @@ PRINCIPAL_NOT_READY_MESSAGES = ("Invalid repository policy provided", "Principal
 
 if TYPE_CHECKING:
     from ecrrep.resources.base import Target
-    from ecrrep.spec import RepositorySpec, Spec
+    from ecrrep.spec.models import RepositorySpec, Spec
 
 
 def production_role_arn(spec: Spec, account_id: str) -> str | None:

@@ -17,19 +17,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from ecrrep import documents, naming
-from ecrrep.aws import aws_action, error_code, paginate
-from ecrrep.diff import tag_changes
-from ecrrep.plan import Change, Resource
+from ecrrep.aws.context import aws_action, error_code, paginate
+from ecrrep.engine.diff import tag_changes
+from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import GLOBAL_REGION, ApplyOptions, ResourceKind, Target
 from ecrrep.resources.cleanup_function import cleanup_role_policy
 from ecrrep.resources.ecr_listing import dict_to_tags, tags_to_dict
 from ecrrep.resources.replication_events import forwarding_role_policy
 from ecrrep.resources.repositories import desired_tags
+from ecrrep.spec import documents, naming
 
 if TYPE_CHECKING:
-    from ecrrep.aws import AwsContext
-    from ecrrep.spec import Spec
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import Spec
 
 
 @dataclass(frozen=True)

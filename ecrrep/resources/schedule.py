@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import naming
-from ecrrep.aws import aws_action, error_code
-from ecrrep.plan import Change, Resource
+from ecrrep.aws.context import aws_action, error_code
+from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources import event_rules
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 from ecrrep.resources.repositories import desired_tags
+from ecrrep.spec import naming
 
 if TYPE_CHECKING:
-    from ecrrep.aws import AwsContext
-    from ecrrep.spec import Spec
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import Spec
 
 TARGET_ID = "cleanup-function"
 EVENTS_PRINCIPAL = "events.amazonaws.com"

@@ -22,17 +22,17 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ecrrep import documents, naming
-from ecrrep.aws import aws_action, error_code, paginate
-from ecrrep.diff import DiffOptions, tag_changes
-from ecrrep.plan import Change, Resource
+from ecrrep.aws.context import aws_action, error_code, paginate
+from ecrrep.engine.diff import DiffOptions, tag_changes
+from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 from ecrrep.resources.ecr_listing import dict_to_tags, tags_to_dict
 from ecrrep.resources.repositories import desired_tags
+from ecrrep.spec import documents, naming
 
 if TYPE_CHECKING:
-    from ecrrep.aws import AwsContext
-    from ecrrep.spec import Spec
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import Spec
 
 PENDING = "PendingConfirmation"
 STATUS_PENDING = "pending confirmation"

@@ -56,8 +56,8 @@ def run_demo(app: Any) -> None:
 
 def _life_cycle(out: Any, demo_app: Any, loaded: Any) -> None:
     from ecrrep import cli
-    from ecrrep.engine import plan_for
-    from ecrrep.render import render_plan
+    from ecrrep.engine.planner import plan_for
+    from ecrrep.render.tables import render_plan
 
     spec = loaded.spec
 
@@ -89,7 +89,7 @@ def _life_cycle(out: Any, demo_app: Any, loaded: Any) -> None:
 def _replicate_and_alert(out: Any, demo_app: Any, spec: Any) -> None:
     """Steps 4 to 7: push, wait for the emulator's replication, a failure and its alert."""
     from ecrrep import cli
-    from ecrrep.render import render_validation
+    from ecrrep.render.tables import render_validation
 
     def validate(grace_minutes: float, wait_seconds: float = 0) -> Any:
         report = cli.run_aws(demo_app, lambda aws: cli.validate_and_publish(
@@ -125,8 +125,8 @@ def _numbered(n: int, text: str) -> str:
 
 
 def _push_samples(aws: Any, spec: Any) -> list[Any]:
-    from ecrrep.images import push_sample_image
-    from ecrrep.naming import repository_name
+    from ecrrep.sandbox.images import push_sample_image
+    from ecrrep.spec.naming import repository_name
 
     ecr = aws.client("ecr", spec.source_region)
     return [
@@ -141,9 +141,9 @@ def _failed_replication_alert(aws: Any, spec: Any) -> dict[str, Any] | None:
     """Watch the alert topic through a queue of our own, push an image whose replications
     fail, and return the first alert the topic delivers (None if none comes in time). The
     queue goes again afterwards: it is not part of the spec."""
-    from ecrrep import naming
-    from ecrrep.images import push_sample_image
     from ecrrep.sandbox import settings
+    from ecrrep.sandbox.images import push_sample_image
+    from ecrrep.spec import naming
 
     region = spec.source_region
     sns, sqs = aws.client("sns", region), aws.client("sqs", region)

@@ -1,5 +1,5 @@
 """Lifecycle policy preview: StartLifecyclePolicyPreview and GetLifecyclePolicyPreview, which
-moto lacks, answered with ecrrep's own lifecycle evaluator (`ecrrep.lifecycle_eval`).
+moto lacks, answered with ecrrep's own lifecycle evaluator (`ecrrep.lifecycle.evaluate`).
 
 AWS pages: "Creating a lifecycle policy preview in Amazon ECR",
 https://docs.aws.amazon.com/AmazonECR/latest/userguide/lpp_creation.html, and the API
@@ -75,7 +75,7 @@ def preview_results(policy_text: str, images: list[Any], now: float) -> list[dic
     from moto.ecr.exceptions import InvalidParameterException
     from moto.ecr.policy_validation import EcrLifecyclePolicyValidator
 
-    from ecrrep import lifecycle_eval
+    from ecrrep.lifecycle import evaluate as lifecycle_eval
 
     EcrLifecyclePolicyValidator(policy_text).validate()
     described = [{"imageDigest": i.get_image_digest(), "imageTags": list(i.image_tags),

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from ecrrep.aws import AwsContext, is_mutating
-from ecrrep.diff import DiffOptions
-from ecrrep.engine import plan_for
-from ecrrep.spec_loader import load_spec
+from ecrrep.aws.context import AwsContext, is_mutating
+from ecrrep.engine.diff import DiffOptions
+from ecrrep.engine.planner import plan_for
+from ecrrep.spec.loader import load_spec
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ecrrep import metrics
+from ecrrep.cleanup.function import metrics
 from tests.pushed_images import push
 
 pytestmark = pytest.mark.e2e

@@ -14,8 +14,8 @@ import subprocess
 
 import pytest
 
-from ecrrep.images import push_sample_image
 from ecrrep.resources import all_kinds
+from ecrrep.sandbox.images import push_sample_image
 from tests.conftest import ACCOUNT_ID, ecrrep_command
 from tests.e2e.helpers import plan_json
 

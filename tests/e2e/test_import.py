@@ -95,7 +95,7 @@ def test_unreadable_function_settings_give_the_defaults_and_say_why(cli, aws, wr
     cleanup_at = text.splitlines().index("cleanup:")
     assert text.splitlines()[cleanup_at - 2:cleanup_at] == [
         "# the function's settings could not be read from its package (the package has no",
-        "# ecrrep/cleanup/settings.json): defaults written"]
+        "# ecrrep/cleanup/function/settings.json): defaults written"]
     # Without the settings, the destinations come in the registry rule's order.
     rules = aws.client("ecr").describe_registry()["replicationConfiguration"]["rules"]
     assert spec["destination_regions"] == [d["region"] for d in rules[0]["destinations"]]

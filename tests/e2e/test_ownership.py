@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from ecrrep.images import push_sample_image
+from ecrrep.sandbox.images import push_sample_image
 from tests.conftest import FAKE_CREDENTIALS
 from tests.e2e.helpers import apply_ok, changes_by_address
 
@@ -131,7 +131,7 @@ def test_b_never_applied_destroys_nothing_of_a_and_cannot_apply_over_it(cli, aws
 
 def in_process(aws, monkeypatch):
     """An AwsContext of ecrrep's own in this process, pointed at the test server."""
-    from ecrrep.aws import AwsContext
+    from ecrrep.aws.context import AwsContext
 
     for key, value in FAKE_CREDENTIALS.items():
         monkeypatch.setenv(key, value)
@@ -140,10 +140,10 @@ def in_process(aws, monkeypatch):
 
 def test_adopt_from_transfers_a_projects_repositories_and_rule(aws, write_spec, cli,
                                                                monkeypatch):
-    from ecrrep.diff import DiffOptions
-    from ecrrep.engine import apply_plan, plan_for
+    from ecrrep.engine.diff import DiffOptions
+    from ecrrep.engine.planner import apply_plan, plan_for
     from ecrrep.resources.base import ApplyOptions
-    from ecrrep.spec_loader import load_spec
+    from ecrrep.spec.loader import load_spec
 
     write_spec()
     apply_ok(cli)
@@ -310,12 +310,12 @@ def test_destroy_removes_the_claims_last(cli, aws, write_spec):
 
 
 def test_apply_refuses_a_hand_made_plan_deleting_what_is_not_ours(aws, write_spec, monkeypatch):
-    from ecrrep.diff import DiffOptions
-    from ecrrep.engine import apply_plan, plan_for
-    from ecrrep.ownership import RUN_LEDGER
-    from ecrrep.plan import Change, Plan
+    from ecrrep.engine.diff import DiffOptions
+    from ecrrep.engine.ownership import RUN_LEDGER
+    from ecrrep.engine.plan import Change, Plan
+    from ecrrep.engine.planner import apply_plan, plan_for
     from ecrrep.resources.base import ApplyOptions
-    from ecrrep.spec_loader import load_spec
+    from ecrrep.spec.loader import load_spec
 
     ecr = aws.client("ecr", SOURCE)
     ecr.create_repository(repositoryName="victim/important")

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from ecrrep.images import push_sample_image
 from ecrrep.sandbox import settings
+from ecrrep.sandbox.images import push_sample_image
 from tests.e2e.test_validate_replication import (
     DESTINATIONS,
     PRODUCTION,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecrrep import policy_rules
+from ecrrep.spec import policy_rules
 from tests.conftest import EXAMPLE_SPEC
 from tests.e2e.test_apply import account_is_empty
 

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from ecrrep.images import push_sample_image
 from ecrrep.sandbox import settings
+from ecrrep.sandbox.images import push_sample_image
 from ecrrep.sandbox.replication import INJECTED_FAILURE_CODE
 
 pytestmark = pytest.mark.e2e

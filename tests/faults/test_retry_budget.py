@@ -10,7 +10,7 @@ from __future__ import annotations
 import botocore.retries.standard
 import pytest
 
-from ecrrep.aws import AwsContext, AwsError, aws_action
+from ecrrep.aws.context import AwsContext, AwsError, aws_action
 
 
 @pytest.fixture(autouse=True)

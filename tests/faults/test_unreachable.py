@@ -2,7 +2,7 @@
 1, no traceback, within the configured retries and timeouts.
 
 A connection that cannot be made to an endpoint that has not answered once in the run is tried
-twice, whatever the retry budget (ecrrep.aws.FIRST_CONTACT_ATTEMPTS): with the default 10
+twice, whatever the retry budget (ecrrep.aws.context.FIRST_CONTACT_ATTEMPTS): with the default 10
 attempts a closed port is reported in a few seconds, not after botocore's minute of backoff.
 Throttling, 5xx and dropped connections keep the full budget (here AWS_MAX_ATTEMPTS=2, checked
 call by call).

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from ecrrep.images import put_image, sample_manifest
+from ecrrep.sandbox.images import put_image, sample_manifest
 from tests.sandbox.test_replication import DELAY, SOURCE, configure_rules, rule
 
 DESTINATION = "us-west-2"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ecrrep.images import put_image, sample_manifest
+from ecrrep.sandbox.images import put_image, sample_manifest
 from tests.conftest import ACCOUNT_ID
 from tests.sandbox.test_replication import images
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from ecrrep.images import push_sample_image
+from ecrrep.sandbox.images import push_sample_image
 from tests.sandbox.aws_like import aws_like_on  # noqa: F401  (autouse)
 
 KEEP_TWO = json.dumps({"rules": [{

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from ecrrep.images import put_image, sample_manifest
+from ecrrep.sandbox.images import put_image, sample_manifest
 from ecrrep.sandbox.settings import DEFAULTS
 from tests.conftest import ACCOUNT_ID
 

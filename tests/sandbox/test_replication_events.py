@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ecrrep.images import put_image, sample_manifest
+from ecrrep.sandbox.images import put_image, sample_manifest
 from tests.conftest import ACCOUNT_ID
 from tests.sandbox.test_replication import DELAY, SOURCE, configure_rules, rule
 

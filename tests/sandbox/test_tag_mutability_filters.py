@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from ecrrep.images import MANIFEST_MEDIA_TYPE, sample_manifest
+from ecrrep.sandbox.images import MANIFEST_MEDIA_TYPE, sample_manifest
 from tests.sandbox.aws_like import aws_like_on  # noqa: F401  (autouse)
 
 
@@ -16,7 +16,7 @@ def _repository(ecr, mutability: str, *wildcards: str) -> None:
 
 
 def _push(ecr, seed: str, tag: str) -> str:
-    # Plain PutImage: ecrrep.images.put_image treats ImageAlreadyExistsException as done.
+    # Plain PutImage: ecrrep.sandbox.images.put_image treats ImageAlreadyExistsException as done.
     return ecr.put_image(repositoryName="app", imageManifest=sample_manifest(seed),
                          imageManifestMediaType=MANIFEST_MEDIA_TYPE,
                          imageTag=tag)["image"]["imageId"]["imageDigest"]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
-from ecrrep.aws import AwsContext
+from ecrrep.aws.context import AwsContext
 
 
 @pytest.fixture

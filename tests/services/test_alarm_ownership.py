@@ -7,8 +7,8 @@ from __future__ import annotations
 import boto3
 from botocore.exceptions import ClientError
 
-from ecrrep.engine import plan_for
-from ecrrep.plan import Change
+from ecrrep.engine.plan import Change
+from ecrrep.engine.planner import plan_for
 from ecrrep.resources import alarms
 from ecrrep.resources.base import ApplyOptions
 from tests.services.test_monitoring_services import (

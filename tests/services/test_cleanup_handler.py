@@ -14,10 +14,10 @@ from typing import Any
 import boto3
 import pytest
 
-from ecrrep import metrics
-from ecrrep.cleanup import handler as cleanup
-from ecrrep.cleanup.config import CleanupConfig
-from ecrrep.spec import Spec
+from ecrrep.cleanup.function import handler as cleanup
+from ecrrep.cleanup.function import metrics
+from ecrrep.cleanup.function.config import CleanupConfig
+from ecrrep.spec.models import Spec
 from tests.pushed_images import push
 
 SOURCE, DESTINATION = "us-east-1", "us-west-2"
@@ -261,7 +261,7 @@ def test_the_function_skips_repositories_another_project_or_nobody_owns(mock_acc
 
 
 def test_ownership_keeps_missing_repositories_to_report_them(mock_account):
-    from ecrrep.cleanup.ownership import owned_repositories
+    from ecrrep.cleanup.function.ownership import owned_repositories
 
     ecr = boto3.client("ecr", region_name=SOURCE)
     ecr.create_repository(repositoryName="apps/web", tags=OURS)
@@ -365,15 +365,15 @@ def test_the_function_resource_passes_what_the_handler_reads():
 
 def test_the_handler_runs_from_the_files_the_lambda_zip_holds(tmp_path: Path):
     """Only the zip's files and boto3 on the path, as in Lambda: nothing else of ecrrep."""
-    from ecrrep.lambda_package import build_zip, package_files
+    from ecrrep.cleanup.package import build_zip, package_files
 
     package = tmp_path / "function.zip"
     package.write_bytes(build_zip(package_files(settings=CONFIG.settings_text())))
-    assert "ecrrep/cleanup/handler.py" in zipfile.ZipFile(package).namelist()
+    assert "ecrrep/cleanup/function/handler.py" in zipfile.ZipFile(package).namelist()
     site = str(Path(boto3.__file__).resolve().parent.parent)
     script = (
         "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
-        "import ecrrep.cleanup.handler as h\n"
+        "import ecrrep.cleanup.function.handler as h\n"
         "assert h.__file__.startswith(sys.argv[1]), h.__file__\n"
         "assert h.CleanupConfig.from_settings_file().project == 'proj'\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('ecrrep'))\n"
@@ -383,9 +383,10 @@ def test_the_handler_runs_from_the_files_the_lambda_zip_holds(tmp_path: Path):
     done = subprocess.run([sys.executable, "-S", "-c", script, str(package), site],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["ecrrep", "ecrrep.cleanup", "ecrrep.cleanup.config",
-                                   "ecrrep.cleanup.handler", "ecrrep.cleanup.ownership",
-                                   "ecrrep.cleanup.references", "ecrrep.metrics"]
+    assert done.stdout.split() == [
+        "ecrrep", "ecrrep.cleanup", "ecrrep.cleanup.function", "ecrrep.cleanup.function.config",
+        "ecrrep.cleanup.function.handler", "ecrrep.cleanup.function.metrics",
+        "ecrrep.cleanup.function.ownership", "ecrrep.cleanup.function.references"]
 
 
 def test_every_published_metric_names_the_project(ecr):

@@ -11,9 +11,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ecrrep.cleanup import handler as cleanup
-from ecrrep.cleanup.references import referenced_closure
-from ecrrep.images import put_image
+from ecrrep.cleanup.function import handler as cleanup
+from ecrrep.cleanup.function.references import referenced_closure
+from ecrrep.sandbox.images import put_image
 from tests.pushed_images import moto_clock, push
 from tests.services.test_cleanup_handler import (
     CONFIG,
@@ -168,7 +168,7 @@ def test_ownership_describes_repositories_by_name_and_survives_a_missing_one():
     missing repository is asked again name by name."""
     from dataclasses import replace
 
-    from ecrrep.cleanup.ownership import owned_repositories
+    from ecrrep.cleanup.function.ownership import owned_repositories
 
     client = boto3.client("ecr", region_name=SOURCE, aws_access_key_id="x",
                           aws_secret_access_key="x")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecrrep.cleanup.config import CleanupConfig, ConfigError
+from ecrrep.cleanup.function.config import CleanupConfig, ConfigError
 from tests.services.test_cleanup_handler import CONFIG
 
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 
-from ecrrep.aws import AwsContext
-from ecrrep.diff import DiffOptions
-from ecrrep.engine import apply_plan, plan_for
-from ecrrep.plan import Plan
+from ecrrep.aws.context import AwsContext
+from ecrrep.engine.diff import DiffOptions
+from ecrrep.engine.plan import Plan
+from ecrrep.engine.planner import apply_plan, plan_for
 from ecrrep.resources.base import ApplyOptions
-from ecrrep.spec import Spec
+from ecrrep.spec.models import Spec
 from tests.pushed_images import push
 
 REGIONS = ("us-east-1", "us-west-2")

@@ -8,11 +8,11 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 
-from ecrrep import lambda_package
-from ecrrep.aws import AwsContext, AwsError
-from ecrrep.diff import DiffOptions
-from ecrrep.engine import apply_plan, plan_for, read_target
-from ecrrep.plan import Change
+from ecrrep.aws.context import AwsContext, AwsError
+from ecrrep.cleanup import package as lambda_package
+from ecrrep.engine.diff import DiffOptions
+from ecrrep.engine.plan import Change
+from ecrrep.engine.planner import apply_plan, plan_for, read_target
 from ecrrep.resources import (
     alarms,
     cleanup_function,
@@ -22,7 +22,7 @@ from ecrrep.resources import (
     topic,
 )
 from ecrrep.resources.base import ApplyOptions, Target
-from ecrrep.spec import Spec
+from ecrrep.spec.models import Spec
 from tests.conftest import EXAMPLE_SPEC
 
 PROJECT = "container-registry-replication"

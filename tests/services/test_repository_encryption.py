@@ -8,12 +8,12 @@ from typing import Any
 import boto3
 import pytest
 
-from ecrrep.aws import AwsContext
-from ecrrep.diff import DiffOptions
-from ecrrep.engine import apply_plan, plan_for
+from ecrrep.aws.context import AwsContext
+from ecrrep.engine.diff import DiffOptions
+from ecrrep.engine.planner import apply_plan, plan_for
 from ecrrep.resources.base import ApplyOptions, Target
 from ecrrep.resources.repositories import KIND as REPOSITORIES
-from ecrrep.spec import Spec
+from ecrrep.spec.models import Spec
 
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
 MRK = "mrk-1234abcd12ab34cd56ef1234567890ab"

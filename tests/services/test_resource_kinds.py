@@ -7,15 +7,15 @@ import json
 import boto3
 import pytest
 
-from ecrrep.aws import AwsContext, AwsError
-from ecrrep.diff import DiffOptions
-from ecrrep.engine import apply_plan, plan_for
-from ecrrep.plan import Change
+from ecrrep.aws.context import AwsContext, AwsError
+from ecrrep.engine.diff import DiffOptions
+from ecrrep.engine.plan import Change
+from ecrrep.engine.planner import apply_plan, plan_for
 from ecrrep.resources.base import ApplyOptions
 from ecrrep.resources.replication import KIND as REPLICATION
 from ecrrep.resources.repositories import KIND as REPOSITORIES
 from ecrrep.resources.roles import KIND as ROLES
-from ecrrep.spec import Spec
+from ecrrep.spec.models import Spec
 from tests.conftest import allow_aws_replication_rule_count
 
 SPEC = Spec.model_validate({

@@ -1,9 +1,9 @@
 """Every AWS action ecrrep calls on the test server, checked against the IAM actions it declares
-(ecrrep.permissions): a call the declaration lacks would be an AccessDenied for a user who
+(ecrrep.aws.permissions): a call the declaration lacks would be an AccessDenied for a user who
 attached the policy `ecrrep permissions` printed.
 
 A WSGI middleware in front of moto's server app. It records only ecrrep's own requests (their
-User-Agent carries ecrrep.aws.USER_AGENT; the tests' plain boto3 clients do not), and names
+User-Agent carries ecrrep.aws.context.USER_AGENT; the tests' plain boto3 clients do not), and names
 each request's action the way the fault proxy does: X-Amz-Target for JSON protocols, the
 `Action=` of query protocols, the REST path matched against botocore's model for Lambda.
 """
@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ecrrep.aws import USER_AGENT
+from ecrrep.aws.context import USER_AGENT
 from tests.faults.proxy import identify
 
 # SigV4 signing names (as the proxy maps them) to IAM's service prefixes, where they differ.
@@ -55,7 +55,7 @@ class ActionRecorder:
 
     def undeclared(self) -> list[str]:
         """Recorded actions that `ecrrep permissions` would not grant."""
-        from ecrrep.permissions import declared_actions
+        from ecrrep.aws.permissions import declared_actions
 
         with self._lock:
             return sorted(set(self.calls) - declared_actions())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecrrep.spec_loader import LoadedSpec, SpecError, load_spec_text
+from ecrrep.spec.loader import LoadedSpec, SpecError, load_spec_text
 
 # Lines 1..7; tests append repository keys (4 spaces) or top-level keys from line 8 on.
 BASE = """\

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from ecrrep.aws import AwsContext
+from ecrrep.aws.context import AwsContext
 from tests.support.action_recorder import ActionRecorder
 
 

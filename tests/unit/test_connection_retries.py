@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import botocore.exceptions
 import pytest
 
-from ecrrep.aws_connection import FIRST_CONTACT_ATTEMPTS, FirstContactRetryLimit
+from ecrrep.aws.connection import FIRST_CONTACT_ATTEMPTS, FirstContactRetryLimit
 
 REFUSED = botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:9/")
 ENDPOINT = SimpleNamespace(host="http://127.0.0.1:9")

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import boto3
 from botocore.stub import Stubber
 
-from ecrrep.discovery import orphans, removal_command, tagged_resources
-from ecrrep.engine import with_orphans
-from ecrrep.plan import Change, Plan, Resource
+from ecrrep.engine.discovery import orphans, removal_command, tagged_resources
+from ecrrep.engine.plan import Change, Plan, Resource
+from ecrrep.engine.planner import with_orphans
 
 SPEC = SimpleNamespace(project="proj", regions=["us-east-1", "us-west-2"])
 OURS = [{"Key": "ecrrep:project", "Value": "proj"}]

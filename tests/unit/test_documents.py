@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ecrrep.documents import (
+from ecrrep.spec.documents import (
     ci_role_policy,
     documents_differ,
     lifecycle_policy_document,
@@ -13,7 +13,7 @@ from ecrrep.documents import (
     production_role_policy,
     repository_policy_document,
 )
-from ecrrep.spec import LifecycleRuleSpec, RepositorySpec
+from ecrrep.spec.models import LifecycleRuleSpec, RepositorySpec
 
 ACCOUNT = "123456789012"
 PROD = f"arn:aws:iam::{ACCOUNT}:role/p-ecr-production"

@@ -8,11 +8,11 @@ import time
 
 import yaml
 
-from ecrrep import documents
+from ecrrep.engine.plan import Resource
 from ecrrep.importer.assemble import Note, Registry, spec_dict
 from ecrrep.importer.yaml_text import spec_yaml
-from ecrrep.plan import Resource
-from ecrrep.spec import Spec
+from ecrrep.spec import documents
+from ecrrep.spec.models import Spec
 
 ACCOUNT = "123456789012"
 CI = f"arn:aws:iam::{ACCOUNT}:role/ci"
@@ -86,7 +86,7 @@ def with_function(settings, problem: str = "") -> Registry:
 
 
 def deployed(regions: tuple[str, ...]):
-    from ecrrep.cleanup.config import CleanupConfig
+    from ecrrep.cleanup.function.config import CleanupConfig
 
     return CleanupConfig(source_region="us-east-1", repository_prefix="apps", project="apps",
                          repositories={"svc-0000": 90, "svc-0001": None, "gone": 3},

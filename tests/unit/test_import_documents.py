@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ecrrep import documents
 from ecrrep.importer.assemble import common_tags, kms_key_value, trusted_roles
 from ecrrep.importer.lifecycle import import_lifecycle
 from ecrrep.importer.policies import Roles, import_access, roles_in_policies
 from ecrrep.importer.read import project_from_prefix, spec_names
 from ecrrep.importer.replication import destinations
-from ecrrep.spec import RepositorySpec
+from ecrrep.spec import documents
+from ecrrep.spec.models import RepositorySpec
 
 ACCOUNT = "123456789012"
 PRODUCTION = f"arn:aws:iam::{ACCOUNT}:role/deployer"

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ecrrep import lambda_package
-from ecrrep.cleanup.config import CleanupConfig
+from ecrrep.cleanup import package as lambda_package
+from ecrrep.cleanup.function.config import CleanupConfig
 from ecrrep.importer.function_package import (
     PackageError,
     check_settings,
@@ -32,15 +32,15 @@ def test_the_settings_come_back_from_the_package_ecrrep_builds():
 
 @pytest.mark.parametrize(("package", "reason"), [
     (lambda_package.build_zip({"ecrrep/__init__.py": b""}),
-     "the package has no ecrrep/cleanup/settings.json"),
+     "the package has no ecrrep/cleanup/function/settings.json"),
     (b"not a zip", "the package is not a readable zip (File is not a zip file)"),
     (lambda_package.build_zip({lambda_package.SETTINGS_ENTRY: b"{"}),
-     "ecrrep/cleanup/settings.json: settings.json is not JSON: Expecting property name "
+     "ecrrep/cleanup/function/settings.json: settings.json is not JSON: Expecting property name "
      "enclosed in double quotes"),
     (lambda_package.build_zip({lambda_package.SETTINGS_ENTRY: b"\xff"}),
-     "ecrrep/cleanup/settings.json is not UTF-8 text"),
+     "ecrrep/cleanup/function/settings.json is not UTF-8 text"),
     (lambda_package.build_zip({lambda_package.SETTINGS_ENTRY: b'{"project": "apps"}'}),
-     "ecrrep/cleanup/settings.json: source_region is not set"),
+     "ecrrep/cleanup/function/settings.json: source_region is not set"),
 ])
 def test_an_unreadable_package_says_why(package, reason):
     with pytest.raises(PackageError) as caught:

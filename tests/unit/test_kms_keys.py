@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from ecrrep.kms_keys import key_for_region
-from ecrrep.spec import RepositorySpec
-from ecrrep.spec_loader import LoadedSpec, SpecError, load_spec_text
+from ecrrep.spec.kms_keys import key_for_region
+from ecrrep.spec.loader import LoadedSpec, SpecError, load_spec_text
+from ecrrep.spec.models import RepositorySpec
 
 # Lines 1..8; a test appends kms_key at line 9.
 BASE = """\
@@ -108,7 +108,7 @@ def test_a_kms_key_of_the_wrong_shape(kms_key: str, message: str):
 
 
 def test_the_schema_takes_a_key_or_a_mapping():
-    from ecrrep.spec_loader import json_schema
+    from ecrrep.spec.loader import json_schema
 
     kms_key = json_schema()["$defs"]["RepositorySpec"]["properties"]["kms_key"]
     kinds = [option.get("type") for option in kms_key["anyOf"]]

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecrrep.documents import lifecycle_policy_document
-from ecrrep.lifecycle_eval import (
+from ecrrep.lifecycle.evaluate import (
     Image,
     PolicyError,
     and_rules,
@@ -18,7 +17,8 @@ from ecrrep.lifecycle_eval import (
     parse_rules,
     selects,
 )
-from ecrrep.spec import RepositorySpec
+from ecrrep.spec.documents import lifecycle_policy_document
+from ecrrep.spec.models import RepositorySpec
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 import yaml
 
-from ecrrep import lambda_package, metrics, naming
-from ecrrep.cleanup.config import CleanupConfig
-from ecrrep.diff import DiffOptions, diff_resources
-from ecrrep.outputs import output_names, outputs_from, raw_value, validation_commands
-from ecrrep.plan import Plan, Resource
-from ecrrep.render import make_console, render_plan
+from ecrrep.cleanup import package as lambda_package
+from ecrrep.cleanup.function import metrics
+from ecrrep.cleanup.function.config import CleanupConfig
+from ecrrep.engine.diff import DiffOptions, diff_resources
+from ecrrep.engine.outputs import output_names, outputs_from, raw_value, validation_commands
+from ecrrep.engine.plan import Plan, Resource
+from ecrrep.render.tables import make_console, render_plan
 from ecrrep.resources import (
     alarms,
     all_kinds,
@@ -52,7 +53,8 @@ from ecrrep.resources.topic import (
     subscription_resources,
     topic_policy,
 )
-from ecrrep.spec import Spec
+from ecrrep.spec import naming
+from ecrrep.spec.models import Spec
 from tests.conftest import EXAMPLE_SPEC
 
 ACCOUNT = "123456789012"
@@ -355,17 +357,22 @@ def test_package_entries_have_fixed_times_modes_and_order(tmp_path):
         lambda_package.build_zip(files)
 
 
-def test_package_holds_the_cleanup_package_metrics_and_a_stub(tmp_path):
+def test_package_holds_the_function_package_and_a_stub(tmp_path):
     root = tmp_path / "ecrrep"
-    (root / "cleanup" / "__pycache__").mkdir(parents=True)
-    (root / "cleanup" / "handler.py").write_bytes(b"def handler(event, context):\r\n    pass\r\n")
-    (root / "cleanup" / "__pycache__" / "handler.cpython-312.pyc").write_bytes(b"\0")
-    (root / "metrics.py").write_text("NAMESPACE = 'ECRRep'\n")
+    function = root / "cleanup" / "function"
+    (function / "__pycache__").mkdir(parents=True)
+    (root / "cleanup" / "__init__.py").write_text('"""cleanup"""\n')
+    (root / "cleanup" / "package.py").write_text("import zipfile\n")
+    (function / "handler.py").write_bytes(b"def handler(event, context):\r\n    pass\r\n")
+    (function / "__pycache__" / "handler.cpython-312.pyc").write_bytes(b"\0")
+    (function / "metrics.py").write_text("NAMESPACE = 'ECRRep'\n")
     (root / "spec.py").write_text("import pydantic\n")
     files = lambda_package.package_files(root)
-    assert sorted(files) == ["ecrrep/__init__.py", "ecrrep/cleanup/handler.py",
-                             "ecrrep/metrics.py"]
-    assert files["ecrrep/cleanup/handler.py"] == b"def handler(event, context):\n    pass\n"
+    assert sorted(files) == ["ecrrep/__init__.py", "ecrrep/cleanup/__init__.py",
+                             "ecrrep/cleanup/function/handler.py",
+                             "ecrrep/cleanup/function/metrics.py"]
+    assert files["ecrrep/cleanup/function/handler.py"] == \
+        b"def handler(event, context):\n    pass\n"
     assert files["ecrrep/__init__.py"] == lambda_package.PACKAGE_STUB
 
 
@@ -418,7 +425,7 @@ def test_function_settings_carry_the_cleanup_settings_inside_the_package():
     (desired,) = FUNCTION.desired(make_spec(), TARGET)
     package = zipfile.ZipFile(io.BytesIO(lambda_package.cleanup_package(
         desired.facts["settings"])))
-    assert json.loads(package.read("ecrrep/cleanup/settings.json")) == settings
+    assert json.loads(package.read("ecrrep/cleanup/function/settings.json")) == settings
     assert desired.attrs["environment"] == {}  # nothing left in Lambda's 4 KB environment
 
 
@@ -650,7 +657,7 @@ def test_the_plan_summarises_new_alarms_dashboard_and_function():
     assert "alarm when Sum of AWS/ECR RepositoryPullCount" in text
     assert "> 50 GiB" in text
     assert "widget: Pulls per repository" in text
-    assert "python3.12, handler ecrrep.cleanup.handler.handler" in text
+    assert "python3.12, handler ecrrep.cleanup.function.handler.handler" in text
     assert '"widgets"' not in text  # the body is summarised, not dumped
 
 

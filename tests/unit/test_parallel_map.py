@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from ecrrep.aws import AwsContext
+from ecrrep.aws.context import AwsContext
 
 BARRIER_TIMEOUT_S = 20
 

@@ -8,9 +8,9 @@ import re
 import botocore.session
 import pytest
 
-from ecrrep import permissions
+from ecrrep.aws import permissions
 from ecrrep.resources import all_kinds
-from ecrrep.spec_loader import load_spec_text
+from ecrrep.spec.loader import load_spec_text
 from tests.conftest import EXAMPLE_SPEC, REPO_ROOT
 
 # IAM's service prefixes, and botocore's name for the service behind each.
@@ -77,7 +77,7 @@ def test_plan_needs_only_reads(spec):
 def test_the_readme_list_is_the_generated_one():
     readme = (REPO_ROOT / "README.md").read_text()
     assert permissions.with_readme_block(readme) == readme, (
-        "README.md's permissions list is out of date: run `python -m ecrrep.permissions "
+        "README.md's permissions list is out of date: run `python -m ecrrep.aws.permissions "
         "README.md`")
 
 
@@ -98,8 +98,8 @@ def test_the_claims_are_scoped_to_the_project_path_in_the_source_region(spec):
 
 
 def test_the_permissions_command_offers_every_declared_command():
+    from ecrrep.aws.permissions import COMMANDS
     from ecrrep.cli import cli
-    from ecrrep.permissions import COMMANDS
 
     option = next(p for p in cli.commands["permissions"].params if p.name == "commands")
     assert sorted(option.type.choices) == sorted(COMMANDS)

@@ -17,17 +17,17 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from ecrrep.diff import DiffOptions
-from ecrrep.documents import (
+from ecrrep.engine.diff import DiffOptions
+from ecrrep.engine.plan import Resource
+from ecrrep.engine.planner import make_plan
+from ecrrep.resources import all_kinds
+from ecrrep.resources.base import Target
+from ecrrep.spec.documents import (
     documents_differ,
     normalise_lifecycle_policy,
     normalise_policy,
 )
-from ecrrep.engine import make_plan
-from ecrrep.plan import Resource
-from ecrrep.resources import all_kinds
-from ecrrep.resources.base import Target
-from ecrrep.spec import Spec
+from ecrrep.spec.models import Spec
 
 ACCOUNT = "123456789012"
 TARGET = Target(ACCOUNT)

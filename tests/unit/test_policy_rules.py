@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from ecrrep import policy_rules
-from ecrrep.policy_rules import ecr_actions
+from ecrrep.spec import policy_rules
+from ecrrep.spec.policy_rules import ecr_actions
 from tests.unit.spec_texts import BASE as SPEC_BASE
 from tests.unit.spec_texts import errors, load, warnings
 
@@ -205,7 +205,7 @@ def test_allow_public_only_with_custom_access():
 def test_a_spec_built_in_code_obeys_the_same_rules():
     from pydantic import ValidationError
 
-    from ecrrep.spec import Spec
+    from ecrrep.spec.models import Spec
 
     with pytest.raises(ValidationError, match="Principal.AWS"):
         Spec.model_validate({

@@ -27,10 +27,10 @@ import pytest
 import yaml
 from parliament import analyze_policy_string, enhance_finding, override_config
 
-from ecrrep import naming
 from ecrrep.resources import all_kinds
 from ecrrep.resources.base import Target
-from ecrrep.spec_loader import load_spec_text
+from ecrrep.spec import naming
+from ecrrep.spec.loader import load_spec_text
 from tests.conftest import example_spec
 
 ACCOUNT = "123456789012"

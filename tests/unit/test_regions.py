@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ecrrep.regions import AWS_REGIONS, closest_region, partition_of
+from ecrrep.spec.regions import AWS_REGIONS, closest_region, partition_of
 
 
 def test_common_regions_of_the_aws_partition_are_known():

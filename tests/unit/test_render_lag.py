@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from rich.console import Console
 
-from ecrrep.render_lag import (
+from ecrrep.render.lag import (
     bar,
     duration,
     lag_bar,
@@ -15,7 +15,7 @@ from ecrrep.render_lag import (
     region_totals,
     replication_bars,
 )
-from ecrrep.replication_check import ImageGap, RegionResult, Report
+from ecrrep.replication.check import ImageGap, RegionResult, Report
 
 
 def gap(n: int) -> ImageGap:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from ecrrep.plan import Change, FieldChange, Plan
-from ecrrep.render_markdown import GITHUB_COMMENT_LIMIT, plan_markdown, validation_markdown
-from ecrrep.replication_check import ImageGap, RegionResult, Report, SettingDrift
+from ecrrep.engine.plan import Change, FieldChange, Plan
+from ecrrep.render.markdown import GITHUB_COMMENT_LIMIT, plan_markdown, validation_markdown
+from ecrrep.replication.check import ImageGap, RegionResult, Report, SettingDrift
 
 TITLES = {"ecr_repository": "ECR repositories", "ecr_lifecycle_policy": "Lifecycle policies",
           "ecr_repository_policy": "Repository policies", "iam_role": "IAM roles"}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ecrrep.replication_check import (
+from ecrrep.replication.check import (
     CheckError,
     ImageRecord,
     ReplicationStatus,
@@ -355,7 +355,7 @@ def test_read_states_follows_describe_images_pages(monkeypatch):
 
     from botocore.stub import Stubber
 
-    from ecrrep.aws import AwsContext
+    from ecrrep.aws.context import AwsContext
 
     for key, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"}.items():
         monkeypatch.setenv(key, value)
@@ -388,7 +388,7 @@ def test_read_states_follows_describe_images_pages(monkeypatch):
 
 
 def _context(monkeypatch):
-    from ecrrep.aws import AwsContext
+    from ecrrep.aws.context import AwsContext
 
     for key, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y",
                        "AWS_MAX_ATTEMPTS": "10"}.items():
@@ -406,7 +406,7 @@ def test_status_probe_uses_a_client_without_retries(monkeypatch):
 def test_status_api_missing_falls_back_once_and_is_not_asked_again(monkeypatch):
     from botocore.stub import Stubber
 
-    from ecrrep.replication_check import ReplicationStatusReader
+    from ecrrep.replication.check import ReplicationStatusReader
 
     ctx = _context(monkeypatch)
     notes: list[str] = []
@@ -426,7 +426,7 @@ def test_status_api_missing_falls_back_once_and_is_not_asked_again(monkeypatch):
 def test_status_api_answers_per_region(monkeypatch):
     from botocore.stub import Stubber
 
-    from ecrrep.replication_check import ReplicationStatusReader
+    from ecrrep.replication.check import ReplicationStatusReader
 
     ctx = _context(monkeypatch)
     reader = ReplicationStatusReader(ctx, lambda note: pytest.fail(note))

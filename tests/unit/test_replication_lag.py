@@ -12,9 +12,9 @@ from datetime import timedelta
 
 import pytest
 
-from ecrrep import metrics
-from ecrrep.metrics import LatencySummary, latency_summary, nearest_rank_percentile
-from ecrrep.replication_check import ImageRecord, make_report, replication_lags
+from ecrrep.cleanup.function import metrics
+from ecrrep.cleanup.function.metrics import LatencySummary, latency_summary, nearest_rank_percentile
+from ecrrep.replication.check import ImageRecord, make_report, replication_lags
 from tests.unit.test_replication_check import GRACE, NOW, OLD, state
 
 # -- the statistics --------------------------------------------------------------------------

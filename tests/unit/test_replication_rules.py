@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ecrrep.diff import DiffOptions
-from ecrrep.plan import Resource
+from ecrrep.engine.diff import DiffOptions
+from ecrrep.engine.plan import Resource
 from ecrrep.resources.base import Target
 from ecrrep.resources.replication import (
     KIND,

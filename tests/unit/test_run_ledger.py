@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ecrrep.diff import DiffOptions
-from ecrrep.ownership import RunLedger, ledger_entries
-from ecrrep.plan import Change, Plan, Resource
+from ecrrep.engine.diff import DiffOptions
+from ecrrep.engine.ownership import RunLedger, ledger_entries
+from ecrrep.engine.plan import Change, Plan, Resource
 
 OURS = Resource("ecr_repository", "us-east-1", "apps/a", {"tags": {"ecrrep:project": "p"}})
 UNOWNED = Resource("ecr_repository", "us-east-1", "apps/b", {"tags": {}}, owned=False)

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from ecrrep.plan import PLANFILE_KIND, Change, Plan
-from ecrrep.saved_plan import (
+from ecrrep.engine.plan import PLANFILE_KIND, Change, Plan
+from ecrrep.engine.saved_plan import (
     SavedPlanError,
     differing_addresses,
     load_saved_plan,

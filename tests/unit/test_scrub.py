@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from ecrrep import scrub
+from ecrrep.aws import scrub
 
 TOKEN = "TOKENfakeIQoJb3JpZ2luX2VjEHoaTOKEN"
 

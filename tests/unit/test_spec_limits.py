@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ecrrep import documents, naming
 from ecrrep.resources.roles import role_designs
-from ecrrep.spec_limits import TRUSTED_SERVICES, trust_policy_size
+from ecrrep.spec import documents, naming
+from ecrrep.spec.limits import TRUSTED_SERVICES, trust_policy_size
 from tests.unit.spec_texts import BASE, errors, load
 
 ROLE = "arn:aws:iam::123456789012:role/github-actions-deployer"

@@ -13,8 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ecrrep import spec_loader
-from ecrrep.spec import (
+from ecrrep.spec import loader as spec_loader
+from ecrrep.spec.loader import (
+    Diagnostic,
+    LoadedSpec,
+    SpecError,
+    json_schema,
+    load_spec,
+    load_spec_text,
+)
+from ecrrep.spec.models import (
     CleanupSpec,
     IamSpec,
     LifecycleRuleSpec,
@@ -22,14 +30,6 @@ from ecrrep.spec import (
     NotificationsSpec,
     RepositorySpec,
     Spec,
-)
-from ecrrep.spec_loader import (
-    Diagnostic,
-    LoadedSpec,
-    SpecError,
-    json_schema,
-    load_spec,
-    load_spec_text,
 )
 from tests.unit.spec_texts import BASE
 

@@ -7,11 +7,11 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from ecrrep import spec_rules
-from ecrrep.regions import AWS_REGIONS
-from ecrrep.spec import RepositorySpec, Spec
-from ecrrep.spec_loader import SpecError
-from ecrrep.spec_rules import project_problem, schedule_problem, shown
+from ecrrep.spec import rules as spec_rules
+from ecrrep.spec.loader import SpecError
+from ecrrep.spec.models import RepositorySpec, Spec
+from ecrrep.spec.regions import AWS_REGIONS
+from ecrrep.spec.rules import project_problem, schedule_problem, shown
 from tests.unit.spec_texts import BASE, errors, load
 
 

@@ -14,8 +14,9 @@ import sys
 import pytest
 
 HEAVY_PACKAGES = ("boto3", "botocore", "moto", "rich", "pydantic", "yaml", "s3transfer")
-HEAVY_ECRREP_MODULES = ("ecrrep.aws", "ecrrep.engine", "ecrrep.render", "ecrrep.spec",
-                        "ecrrep.spec_loader", "ecrrep.sandbox", "ecrrep.resources")
+HEAVY_ECRREP_MODULES = ("ecrrep.aws.context", "ecrrep.engine.planner", "ecrrep.render.tables",
+                        "ecrrep.spec.models", "ecrrep.spec.loader", "ecrrep.sandbox",
+                        "ecrrep.resources")
 
 
 def imported_modules(*args: str, cwd: str) -> set[str]:

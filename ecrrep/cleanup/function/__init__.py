@@ -1,0 +1,1 @@
+"""The cleanup function's code as it runs in AWS Lambda (standard library and boto3 only)."""

@@ -1,0 +1,132 @@
+"""Ownership claims: how ecrrep proves, without a state file, that it owns what cannot carry
+its tag, and remembers what the spec may stop naming.
+
+A claim is an SSM parameter in the source region, `/ecrrep/<project>/<kind>/<value>`, created
+with the ownership tag `ecrrep:project=<project>`:
+
+- `prefix/<prefix>`: the project's repositories live under `<prefix>/`, and the replication
+  rule filtering on `<prefix>/` (or, as older versions wrote it, on the bare prefix) is its;
+- `dashboard/<name>`: the CloudWatch dashboard of that name is its;
+- `region/<region>`: it manages resources in that region (found again when the spec drops it).
+
+Claims are a resource kind of their own (`ecrrep.resources.claims`), first in dependency
+order: a claim is written before what it claims is created, and deleted after it is deleted.
+A claim under our path counts only if it carries our ownership tag; one read under another
+project's path is taken at its word, since it can only make us refuse.
+
+Parameters rather than tags on our repositories: they stay readable when the prefix changes,
+every project's claims come in one paginated read (`GetParametersByPath`), and each claim is
+created and deleted on its own, so parallel writes never race. Names: a hierarchy holds at
+most 15 levels and names use a-zA-Z0-9_.-/ —
+https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ecrrep.aws.context import aws_action, paginate
+from ecrrep.spec import naming
+
+if TYPE_CHECKING:
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import Spec
+
+
+@dataclass(frozen=True)
+class Claim:
+    project: str
+    kind: str  # "prefix" | "dashboard" | "region"
+    value: str
+    parameter: str
+    # Carries the ownership tag of the project its path names (read for our own claims only).
+    tagged: bool = True
+
+
+def desired_claims(spec: Spec) -> list[tuple[str, str]]:
+    """(kind, value) of every claim the spec's resources need."""
+    wanted = [("prefix", spec.repository_prefix)]
+    if spec.monitoring.enabled:
+        wanted.append(("dashboard", naming.dashboard_name(spec.project)))
+    wanted.extend(("region", region) for region in spec.regions)
+    return wanted
+
+
+def all_claims(ctx: AwsContext, spec: Spec) -> list[Claim]:
+    """Every ecrrep project's claims in the source region; ours with their tags checked."""
+    return ctx.cached(("ecrrep-claims", spec.source_region), lambda: _read(ctx, spec))
+
+
+def our_claims(ctx: AwsContext, spec: Spec, kind: str | None = None) -> list[Claim]:
+    """Our claims that carry our tag: the only ones that prove anything."""
+    return [c for c in all_claims(ctx, spec)
+            if c.project == spec.project and c.tagged and kind in (None, c.kind)]
+
+
+def claimed_prefixes(ctx: AwsContext, spec: Spec) -> list[str]:
+    """The spec's prefix first, then every other prefix we claim (a renamed one)."""
+    others = sorted({c.value for c in our_claims(ctx, spec, "prefix")}
+                    - {spec.repository_prefix})
+    return [spec.repository_prefix, *others]
+
+
+def managed_regions(ctx: AwsContext, spec: Spec) -> list[str]:
+    """The spec's regions, then every region we claim that the spec no longer names."""
+    dropped = sorted({c.value for c in our_claims(ctx, spec, "region")} - set(spec.regions))
+    return [*spec.regions, *dropped]
+
+
+def claims_dashboard(ctx: AwsContext, spec: Spec, name: str) -> bool:
+    return any(c.value == name for c in our_claims(ctx, spec, "dashboard"))
+
+
+def prefix_owner(ctx: AwsContext, spec: Spec, prefix: str) -> str | None:
+    """The project that claims `prefix`: ours first, else another one, else None."""
+    owners = {c.project for c in all_claims(ctx, spec)
+              if c.kind == "prefix" and c.value == prefix and c.tagged}
+    if spec.project in owners:
+        return spec.project
+    return min(owners) if owners else None
+
+
+def prefixes_overlap(a: str, b: str) -> bool:
+    """Whether a filter on one prefix matches repositories of the other (`a/x` under `a`)."""
+    return (a + "/").startswith(b + "/") or (b + "/").startswith(a + "/")
+
+
+def other_projects_overlapping(ctx: AwsContext, spec: Spec) -> list[Claim]:
+    """Other projects' prefix claims that overlap ours."""
+    return [c for c in all_claims(ctx, spec)
+            if c.kind == "prefix" and c.project != spec.project
+            and prefixes_overlap(c.value, spec.repository_prefix)]
+
+
+def _read(ctx: AwsContext, spec: Spec) -> list[Claim]:
+    client = ctx.client("ssm", spec.source_region)
+    with aws_action(f"ownership claims under {naming.CLAIMS_ROOT}/ ({spec.source_region})",
+                    "GetParametersByPath"):
+        parameters = paginate(client, "get_parameters_by_path", "Parameters",
+                              Path=naming.CLAIMS_ROOT, Recursive=True)
+    found = []
+    for parameter in parameters:
+        parsed = naming.parse_claim_parameter_name(parameter["Name"])
+        if parsed is not None:
+            found.append(Claim(*parsed, parameter=parameter["Name"]))
+    ours = [c for c in found if c.project == spec.project]
+    tagged = ctx.map(lambda c: claim_tags(ctx, spec.source_region, c.parameter), ours)
+    checked = {c.parameter: tags.get(naming.OWNERSHIP_TAG) == spec.project
+               for c, tags in zip(ours, tagged, strict=True)}
+    return [Claim(c.project, c.kind, c.value, c.parameter, checked.get(c.parameter, True))
+            for c in found]
+
+
+def claim_tags(ctx: AwsContext, region: str, parameter: str) -> dict[str, str]:
+    client = ctx.client("ssm", region)
+    with aws_action(f"claim {parameter} ({region})", "ListTagsForResource"):
+        answer = client.list_tags_for_resource(ResourceType="Parameter", ResourceId=parameter)
+    return {t["Key"]: t["Value"] for t in answer.get("TagList", [])}
+
+
+def forget_claims(ctx: AwsContext, region: str) -> None:
+    ctx.forget(("ecrrep-claims", region))

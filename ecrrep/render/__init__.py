@@ -1,0 +1,1 @@
+"""What a person or a CI system reads: rich tables, Markdown, JUnit XML and lag bars."""
