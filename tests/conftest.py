@@ -88,7 +88,8 @@ class Aws:
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
-        urllib.request.urlopen(request, timeout=10).read()
+        # A reset rebuilds every backend: on a loaded machine it can take longer than a call.
+        urllib.request.urlopen(request, timeout=60).read()
 
     def env(self) -> dict[str, str]:
         """The environment a user would set to point ecrrep at this server."""
