@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ecrrep.aws.context import AWS_EXCEPTIONS, AwsError, translate_error
 from ecrrep.engine import claims, discovery
 from ecrrep.engine.diff import DiffOptions
+from ecrrep.engine.implied import without_implied_deletions
 from ecrrep.engine.overlaps import overlapping_projects
 from ecrrep.engine.ownership import RUN_LEDGER, RunLedger, ledger_entries
 from ecrrep.engine.plan import Change, Plan, Resource, state_fingerprint
@@ -79,6 +80,8 @@ def make_plan(
         desired = [] if destroy else kind.desired(spec, target)
         mine = [r for r in current if r.type == kind.type]
         changes.extend(kind.diff(desired, mine, options))
+    changes = without_implied_deletions(
+        changes, {kind.type: kind.deleted_with for kind in kinds if kind.deleted_with})
     return Plan(changes, state_fingerprint(current))
 
 

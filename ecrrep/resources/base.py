@@ -41,6 +41,9 @@ class ResourceKind(ABC):
     type: ClassVar[str]
     title: ClassVar[str]
     rules: ClassVar[DiffRules] = DiffRules()
+    # The type of the resource whose deletion removes this one with it (same region and name),
+    # so a plan deleting both makes one call: see ecrrep.engine.implied.
+    deleted_with: ClassVar[str | None] = None
 
     @abstractmethod
     def desired(self, spec: Spec, target: Target) -> list[Resource]:

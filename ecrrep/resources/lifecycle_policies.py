@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 class LifecyclePolicies(RepositoryDocumentKind):
     type = "ecr_lifecycle_policy"
+    deleted_with = "ecr_repository"
     title = "Lifecycle policies"
     not_found_codes = frozenset({"LifecyclePolicyNotFoundException"})
     normalise = staticmethod(normalise_lifecycle_policy)

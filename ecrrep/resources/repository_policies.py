@@ -38,6 +38,7 @@ def ci_role_arn(spec: Spec, account_id: str) -> str | None:
 
 class RepositoryPolicies(RepositoryDocumentKind):
     type = "ecr_repository_policy"
+    deleted_with = "ecr_repository"
     title = "Repository policies"
     not_found_codes = frozenset({"RepositoryPolicyNotFoundException"})
     normalise = staticmethod(normalise_policy)
