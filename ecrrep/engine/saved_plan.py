@@ -14,9 +14,15 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ecrrep.engine.diff import DiffOptions
 from ecrrep.engine.plan import PLANFILE_KIND, Plan
+from ecrrep.engine.planner import plan_for
+
+if TYPE_CHECKING:
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import Spec
 
 
 class SavedPlanError(Exception):
@@ -118,3 +124,28 @@ def verify_saved_plan(saved: SavedPlan, fresh: Plan) -> None:
             f"{saved.path} lists changes that a fresh plan of its own spec does not make "
             f"(the file was edited, or made by another version of ecrrep): {shown}; nothing "
             "was changed. Make the plan again with `ecrrep plan --out FILE`")
+
+
+def saved_diff_options(saved: SavedPlan, project: str) -> DiffOptions:
+    """The options `plan --out` was given, to plan the saved spec again with the same ones."""
+    opts = saved.options
+    return DiffOptions(project, adopt=bool(opts.get("adopt")),
+                       force_delete_images=bool(opts.get("force_delete_images")),
+                       adopt_from=opts.get("adopt_from"))
+
+
+def saved_flags(saved: SavedPlan) -> list[str]:
+    """The saved options as the command-line flags that set them."""
+    opts = saved.options
+    flags = [flag for flag, on in (("--adopt", opts.get("adopt")),
+                                   ("--force-delete-images", opts.get("force_delete_images")))
+             if on]
+    return flags + ([f"--adopt-from {opts['adopt_from']}"] if opts.get("adopt_from") else [])
+
+
+def fresh_plan_of(ctx: AwsContext, saved: SavedPlan, spec: Spec) -> Plan:
+    """A fresh plan of the saved spec with the saved options, once it is shown to make
+    exactly the saved changes on an unchanged account (SavedPlanError otherwise)."""
+    fresh = plan_for(ctx, spec, saved_diff_options(saved, spec.project))
+    verify_saved_plan(saved, fresh)
+    return fresh
