@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from ecrrep.engine.diff import DiffOptions
-from ecrrep.engine.plan import Resource
+from ecrrep.engine.plan import Resource, resource_address
 from ecrrep.engine.planner import make_plan
 from ecrrep.resources import all_kinds
 from ecrrep.resources.base import Target
@@ -297,6 +297,10 @@ def applied_in_memory(state: list[Resource], plan: Any) -> list[Resource]:
                                                   facts=dict(change.facts))
         elif change.action == "delete":
             del by_address[change.address]
+            # What goes with the deleted resource (a repository's policies) goes too.
+            for kind in KINDS:
+                if kind.deleted_with == change.type:
+                    by_address.pop(resource_address(kind.type, change.region, change.name), None)
     return list(by_address.values())
 
 
