@@ -202,7 +202,7 @@ STATUS_MARK = {"ok": "✅", "gaps": "❌", "drift": "⚠️", "missing-repositor
 def validation_markdown(report: Any, verdict: Callable[[Any], str] | None = None,
                         limit: int = DEFAULT_LIMIT) -> str:
     """The replication check: the verdict, then what failed (open), then what passed."""
-    from ecrrep.replication.check import verdict_line
+    from ecrrep.replication.model import verdict_line
 
     line = (verdict or verdict_line)(report)
     head = f"### ecrrep validate-replication\n\n**{line}**\n\nChecked at {_when(report)}.\n\n"

@@ -288,7 +288,7 @@ def render_validation(console: Console, report: Any) -> None:
 
 
 def _verdict(report: Any) -> str:
-    from ecrrep.replication.check import verdict_line
+    from ecrrep.replication.model import verdict_line
 
     return verdict_line(report)
 

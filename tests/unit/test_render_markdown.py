@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from ecrrep.engine.plan import Change, FieldChange, Plan
 from ecrrep.render.markdown import GITHUB_COMMENT_LIMIT, plan_markdown, validation_markdown
-from ecrrep.replication.check import ImageGap, RegionResult, Report, SettingDrift
+from ecrrep.replication.model import ImageGap, RegionResult, Report, SettingDrift
 
 TITLES = {"ecr_repository": "ECR repositories", "ecr_lifecycle_policy": "Lifecycle policies",
           "ecr_repository_policy": "Repository policies", "iam_role": "IAM roles"}
