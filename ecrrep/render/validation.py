@@ -51,10 +51,11 @@ def replication_matrix(report: Report) -> Table:
 
 
 def cell(result: RegionResult) -> Text:
-    """✓, or every problem of one repository in one region, worst first."""
-    parts: list[tuple[str, str]] = []
+    """✓, or every problem of one repository in one region, worst first. A missing replica
+    repository is the whole story: every image is missing with it."""
     if result.status == STATUS_MISSING_REPOSITORY:
-        parts.append(("no replica repository", "red"))
+        return Text("no replica repository", style="red")
+    parts: list[tuple[str, str]] = []
     if result.missing:
         parts.append((f"{len(result.missing)} missing", "red"))
     if result.drift:
