@@ -140,7 +140,10 @@ def document_summary(document: dict[str, Any]) -> list[str]:
             who = [p for v in who.values() for p in (v if isinstance(v, list) else [v])]
         actions = _listed(statement.get("Action") or statement.get("NotAction"))
         sid = f"{statement['Sid']}: " if statement.get("Sid") else ""
-        lines.append(f"{sid}{statement.get('Effect')} {actions} → {_listed(who)}")
+        # A resource policy naming both: who may act, on what.
+        on = (f" on {_listed(statement['Resource'])}"
+              if statement.get("Principal") and statement.get("Resource") else "")
+        lines.append(f"{sid}{statement.get('Effect')} {actions} → {_listed(who)}{on}")
     return lines
 
 
