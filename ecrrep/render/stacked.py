@@ -4,12 +4,15 @@ wrapped at spaces to the terminal's width. Nothing is ever cut: a word longer th
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console, Group
-from rich.padding import Padding
 from rich.text import Text
 
-from ecrrep.render.fields import ACTION_STYLE, change_details
-from ecrrep.render.fold import REPOSITORY_PLACEHOLDER, Entry, Section
+from ecrrep.render.fields import ACTION_STYLE, change_details, created_lines
+from ecrrep.render.fold import REPOSITORY_PLACEHOLDER, Entry, Section, foldable
+
+_WORD = re.compile(r"\S+")
 
 ENTRY_INDENT = 4
 FIELD_INDENT = 8
@@ -54,8 +57,11 @@ def _print_entry(console: Console, entry: Entry, title: str, width: int, verbose
     if change.blocked:
         header.append("  (blocked)", style="bold red")
     console.print(header)
-    if entry.lines is not None:
-        lines = list(entry.lines)
+    lines = entry.lines
+    if lines is None and foldable(change) and not verbose:
+        lines = created_lines(change)  # plain lines: printed at once, as a folded entry's
+    if lines is not None:
+        lines = list(lines)
         if len(entry.names) > 1:
             lines.append("names: " + folded_list(entry.names))
             if entry.repositories:
@@ -63,13 +69,12 @@ def _print_entry(console: Console, entry: Entry, title: str, width: int, verbose
         console.print(Text("\n".join(wrapped(lines, width, FIELD_INDENT))))
         return
     for part in change_details(change, verbose):
-        if isinstance(part, Text) and not part.spans:
-            console.print(Text("\n".join(wrapped(part.plain.split("\n"), width, FIELD_INDENT)),
-                               style=part.style))
-        else:
-            # Field diffs and styled lines: rich wraps them (folding a word too long for
-            # the line rather than cutting it).
-            console.print(Padding(Group(part), (0, 0, 0, FIELD_INDENT)), soft_wrap=False)
+        # A field's document diff comes as a group of texts: each is wrapped like a line.
+        for text in (part.renderables if isinstance(part, Group) else [part]):
+            if isinstance(text, Text):
+                console.print(Text("\n").join(wrapped_text(text, width, FIELD_INDENT)))
+            else:
+                console.print(text, soft_wrap=False)
 
 
 # A folded list names this many, then says how many more.
@@ -99,28 +104,44 @@ def wrapped(lines: list[str], width: int, indent: int) -> list[str]:
     out = []
     for line in lines:
         text = line.rstrip()
-        lead = len(text) - len(text.lstrip(" "))
-        first = " " * indent
-        rest = " " * (indent + lead + 2)
-        out.extend(_break(text, width, first, rest))
+        cuts = [0, *_break_offsets(text, width, indent), len(text)]
+        hang = " " * (indent + _lead(text) + 2)
+        out.extend((" " * indent if i == 0 else hang) + text[a:b].rstrip()
+                   for i, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False)))
     return out
 
 
-def _break(text: str, width: int, first: str, rest: str) -> list[str]:
-    if len(first) + len(text) <= width:
-        return [first + text]
-    out: list[str] = []
-    current = first + text[:len(text) - len(text.lstrip(" "))]
-    words = text.split(" ")
-    started = False
-    for word in words:
-        if not word:
-            continue
-        if started and len(current) + 1 + len(word) > width:
-            out.append(current)
-            current = rest + word
-            continue
-        current += (" " if started else "") + word
-        started = True
-    out.append(current)
+def wrapped_text(text: Text, width: int, indent: int) -> list[Text]:
+    """`wrapped` for styled text (a field diff's colours kept)."""
+    out = []
+    for line in text.split("\n"):
+        line.rstrip()
+        plain = line.plain
+        hang = " " * (indent + _lead(plain) + 2)
+        for i, piece in enumerate(line.divide(_break_offsets(plain, width, indent))):
+            piece.rstrip()
+            out.append(Text(" " * indent if i == 0 else hang) + piece)
     return out
+
+
+def _lead(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def _break_offsets(text: str, width: int, indent: int) -> list[int]:
+    """Where to break `text` (offsets of the words that start a new line) for lines of
+    `width` after `indent`, continuations hanging two further in than the text."""
+    offsets: list[int] = []
+    hang = indent + _lead(text) + 2
+    used, previous_end, words_on_line = indent, 0, 0
+    for match in _WORD.finditer(text):
+        start, end = match.span()
+        gap = start - previous_end
+        if words_on_line and used + gap + (end - start) > width:
+            offsets.append(start)
+            used, words_on_line = hang + (end - start), 1
+        else:
+            used += gap + (end - start)
+            words_on_line += 1
+        previous_end = end
+    return offsets
