@@ -1,1 +1,2 @@
-"""What a person or a CI system reads: rich tables, Markdown, JUnit XML and lag bars."""
+"""What a person or a CI system reads: plans (folded, as tables or stacked), the replication
+matrix and its lag bars, cleanup reports, Markdown and JUnit XML."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecrrep.engine.plan import Change, Plan, field_text
+from ecrrep.render.fold import foldable
 
 # GitHub refuses longer comment bodies; keep room for a bot's own header and footer.
 GITHUB_COMMENT_LIMIT = 65_536
@@ -137,7 +138,7 @@ def plan_sections(plan: Plan, titles: dict[str, str]) -> list[Section]:
             sections.append(Section(
                 summary=f"{where} — {titles.get(type_, type_)} ({counts})",
                 header=["| | resource | action | details |", "|---|---|---|---|"],
-                rows=[_plan_row(c) for c in changes],
+                rows=_plan_rows(changes),
                 blocks=[b for c in changes if (b := _diff_block(c))],
                 open=any(c.blocked for c in changes),
             ))
@@ -153,6 +154,40 @@ def _counts(changes: list[Change]) -> dict[str, int]:
         if key:
             counts[key] += 1
     return counts
+
+
+# A folded row names this many resources, then says how many more.
+FOLDED_NAMES_SHOWN = 3
+
+
+def _plan_rows(changes: list[Change]) -> list[str]:
+    """A row per change, but identical creations (same fields, same summary) share one row
+    that names them, as in the terminal's plan: a comment of 1,000 alike rows reads as one."""
+    alike: dict[str, list[Change]] = {}
+    order: list[Change | str] = []
+    for change in changes:
+        if not foldable(change):
+            order.append(change)
+            continue
+        key = json.dumps([change.after, change.facts.get("summary")], sort_keys=True,
+                         default=str)
+        if key not in alike:
+            alike[key] = []
+            order.append(key)
+        alike[key].append(change)
+    return [_plan_row(item) if isinstance(item, Change)
+            else _plan_row(alike[item][0]) if len(alike[item]) == 1
+            else _folded_row(alike[item]) for item in order]
+
+
+def _folded_row(changes: list[Change]) -> str:
+    names = [code(c.address) for c in changes]
+    if len(names) > FOLDED_NAMES_SHOWN + 2:
+        names = [*names[:FOLDED_NAMES_SHOWN],
+                 f"and {len(changes) - FOLDED_NAMES_SHOWN:,} more"]
+    row = _plan_row(changes[0])
+    details = row.rsplit(" | ", 1)[1]
+    return (f"| + | {', '.join(names)} | create {len(changes):,} alike | {details}")
 
 
 def _plan_row(change: Change) -> str:
@@ -202,7 +237,7 @@ STATUS_MARK = {"ok": "✅", "gaps": "❌", "drift": "⚠️", "missing-repositor
 def validation_markdown(report: Any, verdict: Callable[[Any], str] | None = None,
                         limit: int = DEFAULT_LIMIT) -> str:
     """The replication check: the verdict, then what failed (open), then what passed."""
-    from ecrrep.replication.check import verdict_line
+    from ecrrep.replication.model import verdict_line
 
     line = (verdict or verdict_line)(report)
     head = f"### ecrrep validate-replication\n\n**{line}**\n\nChecked at {_when(report)}.\n\n"

@@ -133,8 +133,12 @@ def test_first_plan_lists_every_resource_and_ends_with_the_summary(cli, aws, wri
     lines = result.stdout.strip().splitlines()
     added = plan_json(cli)["summary"]["add"]
     assert lines[-1] == f"Plan: {added} to add, 0 to change, 0 to destroy."
-    for heading in ("Region us-east-1", "Region us-west-2", "Region eu-west-1", "IAM (global)"):
-        assert heading in result.stdout
+    # What is made alike in several regions is shown once, under the regions it is made in.
+    for heading in ("IAM (global)", "Regions us-east-1, us-west-2, eu-west-1 — the same in each",
+                    "Regions us-west-2, eu-west-1 — the same in each", "Region us-east-1"):
+        assert heading in lines
+    for change in plan_json(cli)["resource_changes"]:
+        assert change["name"] in result.stdout
     assert account_is_empty(aws)
 
 

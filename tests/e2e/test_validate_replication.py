@@ -104,15 +104,70 @@ def test_identical_images_in_all_regions_is_healthy(cli, aws, replicated):
     assert FALLBACK_NOTE not in result.stderr
 
 
-def test_text_output_has_a_table_per_repository_and_a_verdict(cli, replicated):
+def matrix_rows(text: str) -> dict[str, list[str]]:
+    """The replication matrix's rows as printed: repository → its cells, region by region
+    (the header row under "repository")."""
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.split("│")[1:-1]] or [
+            c.strip() for c in line.split("┃")[1:-1]]
+        if cells:
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_text_output_is_one_matrix_and_a_verdict(cli, replicated):
     result = cli("validate-replication")
     assert result.returncode == 0, result.stderr
-    for header in (PRODUCTION, TESTING, "images in source", "present", "missing",
-                   "in flight", "settings drift"):
-        assert header in result.stdout
+    assert result.stdout.count("Replication by repository and destination region") == 1
+    assert matrix_rows(result.stdout) == {"repository": DESTINATIONS,
+                                          PRODUCTION: ["✓", "✓"], TESTING: ["✓", "✓"]}
+    # Healthy: no detail lines under the matrix.
+    assert f"\n{PRODUCTION}\n" not in result.stdout and f"\n{TESTING}\n" not in result.stdout
     last = result.stdout.strip().splitlines()[-1]
     assert last == ("Replication healthy: 2 repositories × 2 destination regions, every "
                     "source image present.")
+
+
+def test_the_matrix_shows_every_problem_and_details_only_the_repositories_with_one(
+        cli, aws, replicated):
+    # production: a new image still on its way everywhere (not a problem);
+    # testing: no replica repository in us-west-2; in eu-west-1 an image deleted and the
+    # tag mutability changed.
+    settings.configure(replication_delay_seconds=3600)
+    flying = push_sample_image(aws.client("ecr", SOURCE), PRODUCTION, "p3", ["prod-3"])
+    aws.client("ecr", "us-west-2").delete_repository(repositoryName=TESTING, force=True)
+    eu = aws.client("ecr", "eu-west-1")
+    lost = replicated[TESTING][0]
+    eu.batch_delete_image(repositoryName=TESTING, imageIds=[{"imageDigest": lost.digest}])
+    eu.put_image_tag_mutability(repositoryName=TESTING, imageTagMutability="IMMUTABLE")
+
+    result = cli("validate-replication", "--grace", "0")
+    _, doc = validate(cli, "--grace", "0")
+
+    assert result.returncode == 2, result.stderr
+    assert matrix_rows(result.stdout) == {
+        "repository": DESTINATIONS,
+        PRODUCTION: ["1 in flight", "1 in flight"],
+        TESTING: ["no replica repository", "1 missing, settings differ"],
+    }
+    # The JSON says the same, unchanged in shape.
+    pairs = by_pair(doc)
+    assert [g["digest"] for g in pairs[(PRODUCTION, "us-west-2")]["in_flight"]] == [
+        flying.digest]
+    assert pairs[(TESTING, "us-west-2")]["status"] == "missing-repository"
+    assert pairs[(TESTING, "eu-west-1")]["missing"] == [{"digest": lost.digest,
+                                                         "tags": ["test-1"]}]
+    assert [d["field"] for d in pairs[(TESTING, "eu-west-1")]["drift"]] == ["tag_mutability"]
+    # Details for testing only, each problem on a line of its own.
+    lines = result.stdout.splitlines()
+    assert PRODUCTION not in lines and TESTING in lines
+    details = lines[lines.index(TESTING) + 1:]
+    assert "  us-west-2: the replica repository does not exist (run `ecrrep apply`)" in details
+    assert f"  eu-west-1: missing {lost.digest} (test-1)" in details
+    assert ("  eu-west-1: tag_mutability is IMMUTABLE in the replica, MUTABLE in the source"
+            in details)
+    assert lines[-1].startswith("Replication unhealthy: 1 replica repository missing, ")
 
 
 def test_image_missing_in_one_region_and_failed_image_missing_everywhere(cli, aws, replicated):

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 from ecrrep.render.junit import validation_junit
-from ecrrep.replication.check import ImageGap, RegionResult, Report, SettingDrift
+from ecrrep.replication.model import ImageGap, RegionResult, Report, SettingDrift
 
 # What junit-10.xsd allows on each element (the attributes we write are a subset).
 ALLOWED = {

@@ -15,7 +15,7 @@ from ecrrep.render.lag import (
     region_totals,
     replication_bars,
 )
-from ecrrep.replication.check import ImageGap, RegionResult, Report
+from ecrrep.replication.model import ImageGap, RegionResult, Report
 
 
 def gap(n: int) -> ImageGap:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from ecrrep.engine.plan import Change, FieldChange, Plan
 from ecrrep.render.markdown import GITHUB_COMMENT_LIMIT, plan_markdown, validation_markdown
-from ecrrep.replication.check import ImageGap, RegionResult, Report, SettingDrift
+from ecrrep.replication.model import ImageGap, RegionResult, Report, SettingDrift
 
 TITLES = {"ecr_repository": "ECR repositories", "ecr_lifecycle_policy": "Lifecycle policies",
           "ecr_repository_policy": "Repository policies", "iam_role": "IAM roles"}
@@ -135,3 +135,20 @@ def test_validation_markdown_of_two_thousand_checks_fits():
     assert len(markdown) <= GITHUB_COMMENT_LIMIT
     assert_well_formed(markdown)
     assert "Shortened to fit a comment" in markdown
+
+
+def test_identical_creations_share_one_row_updates_keep_theirs():
+    markdown = plan_markdown(a_plan(1000), TITLES, limit=10_000_000)
+    assert_well_formed(markdown)
+    rows = [line for line in markdown.splitlines() if line.startswith("| + |")]
+    # One row per region for the repositories, one for the lifecycle policies.
+    assert len(rows) == 2 * 3
+    west = [r for r in rows if "`ecr_repository.us-west-2.my-company-apps/service-0000`" in r]
+    assert west == [
+        "| + | `ecr_repository.us-west-2.my-company-apps/service-0000`, "
+        "`ecr_repository.us-west-2.my-company-apps/service-0001`, "
+        "`ecr_repository.us-west-2.my-company-apps/service-0002`, and 997 more | "
+        "create 1,000 alike |  |"]
+    # Updates are never folded: each has its row and its diff.
+    assert len([line for line in markdown.splitlines() if line.startswith("| ~ |")]) == 3001
+    assert "Shortened" not in markdown

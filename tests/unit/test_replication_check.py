@@ -7,22 +7,24 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ecrrep.replication.check import (
-    CheckError,
-    ImageRecord,
-    ReplicationStatus,
-    RepositoryState,
+from ecrrep.replication.check import wait_for_replication
+from ecrrep.replication.compare import (
     compare_region,
     gaps_to_classify,
     image_gaps,
     image_record,
     make_report,
-    read_states,
     repository_settings,
     settings_drift,
-    verdict_line,
-    wait_for_replication,
 )
+from ecrrep.replication.model import (
+    CheckError,
+    ImageRecord,
+    ReplicationStatus,
+    RepositoryState,
+    verdict_line,
+)
+from ecrrep.replication.read import read_states
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 GRACE = timedelta(minutes=30)
@@ -406,7 +408,7 @@ def test_status_probe_uses_a_client_without_retries(monkeypatch):
 def test_status_api_missing_falls_back_once_and_is_not_asked_again(monkeypatch):
     from botocore.stub import Stubber
 
-    from ecrrep.replication.check import ReplicationStatusReader
+    from ecrrep.replication.read import ReplicationStatusReader
 
     ctx = _context(monkeypatch)
     notes: list[str] = []
@@ -426,7 +428,7 @@ def test_status_api_missing_falls_back_once_and_is_not_asked_again(monkeypatch):
 def test_status_api_answers_per_region(monkeypatch):
     from botocore.stub import Stubber
 
-    from ecrrep.replication.check import ReplicationStatusReader
+    from ecrrep.replication.read import ReplicationStatusReader
 
     ctx = _context(monkeypatch)
     reader = ReplicationStatusReader(ctx, lambda note: pytest.fail(note))

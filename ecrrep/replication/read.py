@@ -1,0 +1,142 @@
+"""What validate-replication reads: every managed repository's settings and images in every
+region, in parallel through the AwsContext, and ECR's replication status of the images a
+replica lacks, where the endpoint answers DescribeImageReplicationStatus."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ecrrep.aws.context import AWS_EXCEPTIONS, aws_action, error_code, paginate
+from ecrrep.replication.compare import image_record, repository_settings
+from ecrrep.replication.model import ReplicationStatus, RepositoryState
+from ecrrep.resources.ecr_listing import describe_under_prefix
+from ecrrep.resources.lifecycle_policies import KIND as LIFECYCLE_POLICIES
+from ecrrep.resources.repository_policies import KIND as REPOSITORY_POLICIES
+from ecrrep.spec import naming
+
+if TYPE_CHECKING:
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import Spec
+
+
+def managed_repositories(spec: Spec) -> list[str]:
+    return [naming.repository_name(spec.repository_prefix, r.name) for r in spec.repositories]
+
+
+def read_states(ctx: AwsContext, spec: Spec) -> dict[tuple[str, str], RepositoryState | None]:
+    """Every managed repository in every region (None where absent), read in parallel."""
+    names = managed_repositories(spec)
+    described = ctx.map(
+        lambda region: {d["repositoryName"]: d
+                        for d in describe_under_prefix(ctx, spec.repository_prefix, region)
+                        if d["repositoryName"] in names},
+        spec.regions,
+    )
+    existing = [
+        (region, d)
+        for region, found in zip(spec.regions, described, strict=True)
+        for d in found.values()
+    ]
+    parts = ("images", "lifecycle", "policy")
+    tasks = [(region, d, part) for region, d in existing for part in parts]
+    answers = ctx.map(lambda task: _read_part(ctx, *task), tasks)
+    by_key = {
+        (region, d["repositoryName"], part): answer
+        for (region, d, part), answer in zip(tasks, answers, strict=True)
+    }
+    states: dict[tuple[str, str], RepositoryState | None] = {}
+    for region, found in zip(spec.regions, described, strict=True):
+        for name in names:
+            d = found.get(name)
+            if d is None:
+                states[(region, name)] = None
+                continue
+            states[(region, name)] = RepositoryState(
+                region,
+                name,
+                repository_settings(
+                    d, by_key[(region, name, "lifecycle")], by_key[(region, name, "policy")]
+                ),
+                by_key[(region, name, "images")],
+            )
+    return states
+
+
+def _read_part(ctx: AwsContext, region: str, description: dict[str, Any], part: str) -> Any:
+    client = ctx.client("ecr", region)
+    name = description["repositoryName"]
+    with aws_action(f"{name} ({region})"):
+        if part == "images":
+            details = paginate(client, "describe_images", "imageDetails", repositoryName=name)
+            return {d["imageDigest"]: image_record(d) for d in details}
+        # The same reads, and the same "not found" answers, as the policy kinds use.
+        kind = LIFECYCLE_POLICIES if part == "lifecycle" else REPOSITORY_POLICIES
+        try:
+            return kind.get_text(client, name)
+        except AWS_EXCEPTIONS as exc:
+            if error_code(exc) in kind.not_found_codes:
+                return None
+            raise
+
+
+class ReplicationStatusReader:
+    """DescribeImageReplicationStatus, where the endpoint has it.
+
+    The first call is a probe made with retries off: an endpoint without the API (moto alone
+    answers HTTP 500; ecrrep's sandbox has it) would otherwise cost botocore's whole retry
+    budget per call. After a
+    failed probe the reader answers nothing for the rest of the run and says why, once.
+    """
+
+    def __init__(self, ctx: AwsContext, notify: Callable[[str], None]):
+        self.ctx = ctx
+        self.notify = notify
+        self.available: bool | None = None
+
+    def statuses(
+        self, source_region: str, images: list[tuple[str, str]]
+    ) -> dict[tuple[str, str, str], ReplicationStatus]:
+        if not images or self.available is False:
+            return {}
+        out: dict[tuple[str, str, str], ReplicationStatus] = {}
+        rest = images
+        if self.available is None:
+            first, rest = images[0], images[1:]
+            probe = self.ctx.client("ecr", source_region, retries=False)
+            try:
+                out.update(self._one(probe, *first))
+            except AWS_EXCEPTIONS as exc:
+                self.available = False
+                self.notify(
+                    f"DescribeImageReplicationStatus is not available here ({_reason(exc)}): "
+                    "judging by digests present in each region and the grace period only."
+                )
+                return {}
+            self.available = True
+        client = self.ctx.client("ecr", source_region)
+        for answer in self.ctx.map(lambda image: self._read(client, *image), rest):
+            out.update(answer)
+        return out
+
+    def _read(self, client: Any, repository: str, digest: str) -> dict:
+        with aws_action(f"{repository}@{digest}", "DescribeImageReplicationStatus"):
+            return self._one(client, repository, digest)
+
+    @staticmethod
+    def _one(client: Any, repository: str, digest: str) -> dict:
+        answer = client.describe_image_replication_status(
+            repositoryName=repository, imageId={"imageDigest": digest}
+        )
+        return {
+            (repository, digest, s["region"]): ReplicationStatus(
+                s.get("status", ""), s.get("failureCode")
+            )
+            for s in answer.get("replicationStatuses", [])
+        }
+
+
+def _reason(exc: BaseException) -> str:
+    code = error_code(exc)
+    return f"{code}" if code else type(exc).__name__
+
