@@ -41,7 +41,7 @@ class App:
     parallelism: int
 
     def console(self, stderr: bool = False) -> Console:
-        from ecrrep.render.tables import make_console
+        from ecrrep.render.console import make_console
 
         return make_console(stderr=stderr, no_color=self.no_color)
 

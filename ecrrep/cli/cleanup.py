@@ -31,7 +31,7 @@ def cleanup(app: App, dry_run: bool, as_json: bool) -> None:
     repository's newest image. Publishes the function's metrics (namespace ECRRep) too.
     Exit 1 when an image could not be deleted.
     """
-    from ecrrep.render.tables import render_cleanup
+    from ecrrep.render.cleanup import render_cleanup
     from ecrrep.workflows.cleanup import clean_up
 
     loaded = load_spec_or_exit(app)

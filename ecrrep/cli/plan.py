@@ -37,6 +37,10 @@ force_option = click.option(
 auto_approve_option = click.option(
     "--auto-approve", is_flag=True, allow_from_autoenv=False,
     help="Do not ask for confirmation.")
+full_option = click.option(
+    "--full", is_flag=True,
+    help="List every resource of a folded group (alike creations are shown once, with a "
+         "count; -v does the same).")
 apply_json_option = click.option(
     "--json", "as_json", is_flag=True,
     help="Print the plan and the result as one JSON document (needs --auto-approve).")
@@ -54,11 +58,12 @@ apply_json_option = click.option(
 @adopt_option
 @adopt_from_option
 @force_option
+@full_option
 @global_options
 @click.pass_obj
 def plan(app: App, as_json: bool, output_format: str, out_file: str | None,
          detailed_exitcode: bool, adopt: bool, adopt_from: str | None,
-         force_delete_images: bool) -> None:
+         force_delete_images: bool, full: bool) -> None:
     """Show how the account differs from the spec. Changes nothing."""
     from ecrrep.workflows.plan import PlanOptions, plan_changes, save_plan
 
@@ -66,7 +71,7 @@ def plan(app: App, as_json: bool, output_format: str, out_file: str | None,
     options = PlanOptions(adopt, force_delete_images, adopt_from)
     with aws_session(app) as aws:
         the_plan = plan_changes(aws, loaded.spec, options)
-    show_plan(app, the_plan, "json" if as_json else output_format)
+    show_plan(app, the_plan, "json" if as_json else output_format, full)
     if out_file:
         digest = save_plan(out_file, the_plan, loaded, options)
         app.console(stderr=True).print(
@@ -76,7 +81,7 @@ def plan(app: App, as_json: bool, output_format: str, out_file: str | None,
         sys.exit(EXIT_CHANGES)
 
 
-def show_plan(app: App, the_plan: Plan, output_format: str) -> None:
+def show_plan(app: App, the_plan: Plan, output_format: str, full: bool = False) -> None:
     from ecrrep.workflows.terminal import kind_titles
 
     if output_format == "json":
@@ -86,9 +91,10 @@ def show_plan(app: App, the_plan: Plan, output_format: str) -> None:
 
         click.echo(plan_markdown(the_plan, kind_titles()), nl=False)
     else:
-        from ecrrep.render.tables import render_plan
+        from ecrrep.render.plan import render_plan
 
-        render_plan(app.console(), the_plan, kind_titles(), verbose=app.verbose > 0)
+        render_plan(app.console(), the_plan, kind_titles(), verbose=app.verbose > 0,
+                    full=full)
 
 
 @click.command(cls=EnvironmentAwareCommand)
@@ -98,10 +104,11 @@ def show_plan(app: App, the_plan: Plan, output_format: str) -> None:
 @adopt_option
 @adopt_from_option
 @force_option
+@full_option
 @global_options
 @click.pass_obj
 def apply(app: App, planfile: str | None, auto_approve: bool, as_json: bool, adopt: bool,
-          adopt_from: str | None, force_delete_images: bool) -> None:
+          adopt_from: str | None, force_delete_images: bool, full: bool) -> None:
     """Converge the account to the spec (or carry out a saved PLANFILE).
 
     With PLANFILE, the spec and options saved in it are planned again against the account;
@@ -116,7 +123,8 @@ def apply(app: App, planfile: str | None, auto_approve: bool, as_json: bool, ado
         with aws_session(app) as aws:
             the_plan = plan_changes(aws, loaded.spec,
                                     PlanOptions(adopt, force_delete_images, adopt_from))
-            execute_plan(app, aws, the_plan, "apply", auto_approve, as_json, force_delete_images)
+            execute_plan(app, aws, the_plan, "apply", auto_approve, as_json, force_delete_images,
+                         full)
         return
     if adopt or adopt_from or force_delete_images:
         fail("with PLANFILE, the options saved in the plan apply; --adopt, --adopt-from "
@@ -129,16 +137,18 @@ def apply(app: App, planfile: str | None, auto_approve: bool, as_json: bool, ado
     with aws_session(app) as aws:
         fresh = replan_saved(aws, saved, loaded.spec)
         execute_plan(app, aws, fresh, "apply", auto_approve, as_json,
-                     bool(saved.options.get("force_delete_images")))
+                     bool(saved.options.get("force_delete_images")), full)
 
 
 @click.command(cls=EnvironmentAwareCommand)
 @auto_approve_option
 @apply_json_option
 @force_option
+@full_option
 @global_options
 @click.pass_obj
-def destroy(app: App, auto_approve: bool, as_json: bool, force_delete_images: bool) -> None:
+def destroy(app: App, auto_approve: bool, as_json: bool, force_delete_images: bool,
+            full: bool) -> None:
     """Delete everything this spec owns, in every region. Keeps what it does not own."""
     from ecrrep.workflows.plan import PlanOptions, plan_changes
 
@@ -147,13 +157,14 @@ def destroy(app: App, auto_approve: bool, as_json: bool, force_delete_images: bo
         the_plan = plan_changes(aws, loaded.spec,
                                 PlanOptions(force_delete_images=force_delete_images),
                                 destroy=True)
-        execute_plan(app, aws, the_plan, "destroy", auto_approve, as_json, force_delete_images)
+        execute_plan(app, aws, the_plan, "destroy", auto_approve, as_json, force_delete_images,
+                     full)
 
 
 def execute_plan(app: App, aws: AwsContext, the_plan: Plan, verb: str, auto_approve: bool,
-                 as_json: bool, force_delete_images: bool) -> None:
+                 as_json: bool, force_delete_images: bool, full: bool = False) -> None:
     """Show the plan, ask (unless --auto-approve), carry it out, show what became of it."""
-    from ecrrep.render.tables import render_plan
+    from ecrrep.render.plan import render_plan
     from ecrrep.workflows.apply import converge
     from ecrrep.workflows.terminal import ConsoleApplyProgress, kind_titles, show_outcome
 
@@ -161,7 +172,7 @@ def execute_plan(app: App, aws: AwsContext, the_plan: Plan, verb: str, auto_appr
     if as_json and not auto_approve:
         fail(f"{verb} --json needs --auto-approve: there is no one to answer the prompt")
     if not as_json:
-        render_plan(out, the_plan, kind_titles(), verbose=app.verbose > 0)
+        render_plan(out, the_plan, kind_titles(), verbose=app.verbose > 0, full=full)
     outcome = converge(aws, the_plan, verb=verb, force_delete_images=force_delete_images,
                        progress=ConsoleApplyProgress(app.console(stderr=True)),
                        confirm=None if auto_approve else confirm)

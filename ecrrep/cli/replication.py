@@ -39,7 +39,7 @@ def validate_replication(app: App, as_json: bool, output_format: str, wait_secon
     Exit 0 when healthy (images still in flight alone are healthy), 2 on gaps or settings
     drift, 1 on errors.
     """
-    from ecrrep.render.tables import render_validation
+    from ecrrep.render.validation import render_validation
     from ecrrep.workflows.validate import validate_replication
 
     loaded = load_spec_or_exit(app)

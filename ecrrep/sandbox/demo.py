@@ -14,7 +14,8 @@ from rich.console import Console
 
 from ecrrep.aws.context import AwsContext, CallStats
 from ecrrep.engine.plan import Plan
-from ecrrep.render.tables import render_plan, render_validation
+from ecrrep.render.plan import render_plan
+from ecrrep.render.validation import render_validation
 from ecrrep.replication.check import Report
 from ecrrep.sandbox.images import PushedImage
 from ecrrep.sandbox.server import emulator, emulator_environment

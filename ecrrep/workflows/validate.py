@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from ecrrep.aws.context import AwsContext
-from ecrrep.render.tables import replication_wait_progress
+from ecrrep.render.wait import replication_wait_progress
 from ecrrep.replication.check import (
     CheckError,
     ReplicationStatusReader,

@@ -142,6 +142,18 @@ def test_first_plan_lists_every_resource_and_ends_with_the_summary(cli, aws, wri
     assert account_is_empty(aws)
 
 
+def test_full_lists_each_resource_of_a_folded_group_on_its_own_line(cli, aws, write_spec):
+    write_spec()
+    folded, full = cli("plan").stdout, cli("plan", "--full").stdout
+    assert "+ create 2 CloudWatch alarms, all with:" in folded
+    assert "create 2 CloudWatch alarms" not in full
+    for name in ("container-registry-replication-production-pull-count",
+                 "container-registry-replication-testing-pull-count"):
+        assert f"+ create {name}" in full
+    assert full.splitlines()[-1] == folded.splitlines()[-1]
+    assert account_is_empty(aws)
+
+
 def test_plan_json_is_terraform_resource_changes_shape(cli, aws, write_spec):
     write_spec()
     doc = plan_json(cli)

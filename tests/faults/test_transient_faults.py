@@ -30,7 +30,8 @@ def test_apply_converges_under_20_percent_throttling_and_shows_the_retries(
     outcomes = proxy.outcomes()
     assert outcomes["throttled"] > 0, outcomes
     # Every throttled answer was retried, and `-v` says so: the retries it reports (planning
-    # and applying share one session, so one line) are exactly the throttled answers the proxy gave. (The replication
+    # and applying share one session, so one line) are exactly the throttled answers the
+    # proxy gave. (The replication
     # configuration is the exception: ecrrep reads it again before writing it again, so its
     # retries are new calls, not botocore's.)
     stats = call_stats(applied.stderr)

@@ -22,7 +22,8 @@ from ecrrep.cleanup.function.config import CleanupConfig
 from ecrrep.engine.diff import DiffOptions, diff_resources
 from ecrrep.engine.outputs import output_names, outputs_from, raw_value, validation_commands
 from ecrrep.engine.plan import Plan, Resource
-from ecrrep.render.tables import make_console, render_plan
+from ecrrep.render.console import make_console
+from ecrrep.render.plan import render_plan
 from ecrrep.resources import (
     alarms,
     all_kinds,

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 HEAVY_PACKAGES = ("boto3", "botocore", "moto", "rich", "pydantic", "yaml", "s3transfer")
-HEAVY_ECRREP_MODULES = ("ecrrep.aws.context", "ecrrep.engine.planner", "ecrrep.render.tables",
+HEAVY_ECRREP_MODULES = ("ecrrep.aws.context", "ecrrep.engine.planner", "ecrrep.render",
                         "ecrrep.spec.models", "ecrrep.spec.loader", "ecrrep.sandbox",
                         "ecrrep.resources")
 
