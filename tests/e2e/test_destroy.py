@@ -16,8 +16,9 @@ import pytest
 
 from ecrrep.resources import all_kinds
 from ecrrep.sandbox.images import push_sample_image
-from tests.conftest import ACCOUNT_ID, ecrrep_command
-from tests.e2e.helpers import plan_json
+from tests.support.account import ACCOUNT_ID
+from tests.support.cli_runner import ecrrep_command
+from tests.support.e2e_steps import plan_json
 
 pytestmark = pytest.mark.e2e
 

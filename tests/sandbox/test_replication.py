@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from ecrrep.sandbox.images import put_image, sample_manifest
 from ecrrep.sandbox.settings import DEFAULTS
-from tests.conftest import ACCOUNT_ID
+from tests.support.account import ACCOUNT_ID
 
 SOURCE = "us-east-1"
 # The sandbox fixture's delay between a push and its replicas.

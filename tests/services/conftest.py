@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import boto3
 import pytest
 from moto import mock_aws
 
 from ecrrep.aws.context import AwsContext
+from tests.support.cleanup_account import OURS, SOURCE
 
 
 @pytest.fixture
@@ -25,3 +27,12 @@ def ctx(mock_account) -> Iterator[AwsContext]:
     context = AwsContext()
     yield context
     context.close()
+
+
+@pytest.fixture
+def ecr(mock_account):
+    """The cleanup function's source registry: apps/web and apps/api, tagged ours."""
+    client = boto3.client("ecr", region_name=SOURCE)
+    for name in ("apps/web", "apps/api"):
+        client.create_repository(repositoryName=name, tags=OURS)
+    return client

@@ -55,7 +55,7 @@ from ecrrep.resources.topic import (
 )
 from ecrrep.spec import naming
 from ecrrep.spec.models import Spec
-from tests.conftest import EXAMPLE_SPEC
+from tests.support.specs import EXAMPLE_SPEC
 
 ACCOUNT = "123456789012"
 TARGET = Target(ACCOUNT)

@@ -12,7 +12,7 @@ from ecrrep.spec.loader import SpecError
 from ecrrep.spec.models import RepositorySpec, Spec
 from ecrrep.spec.regions import AWS_REGIONS
 from ecrrep.spec.rules import project_problem, schedule_problem, shown
-from tests.unit.spec_texts import BASE, errors, load
+from tests.support.spec_texts import BASE, errors, load
 
 
 def error(text: str) -> tuple[int, str, str]:
