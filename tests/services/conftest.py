@@ -1,8 +1,10 @@
-"""Service tests run against moto in-process: one fresh account per test."""
+"""Service tests run against moto in-process: one fresh account per test. Every test in this
+folder carries the `services` marker (`pytest -m services`), new files included."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import pytest
@@ -10,6 +12,15 @@ from moto import mock_aws
 
 from ecrrep.aws.context import AwsContext
 from tests.support.cleanup_account import OURS, SOURCE
+
+HERE = Path(__file__).parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.services)
 
 
 @pytest.fixture
