@@ -7,8 +7,9 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import ACCOUNT_ID
-from tests.e2e.helpers import apply_ok, changes_by_address, plan_json
+from tests.support.account import ACCOUNT_ID
+from tests.support.e2e_account import account_is_empty
+from tests.support.e2e_steps import apply_ok, changes_by_address, plan_json
 
 pytestmark = pytest.mark.e2e
 
@@ -51,16 +52,6 @@ def as_list(value) -> list:
 def only_production(spec: dict) -> None:
     spec["repositories"] = spec["repositories"][:1]
     spec["cleanup"]["retention_days"].pop("testing")
-
-
-def account_is_empty(aws) -> bool:
-    for region in REGIONS:
-        if aws.client("ecr", region).describe_repositories()["repositories"]:
-            return False
-        rules = aws.client("ecr", region).describe_registry()["replicationConfiguration"]["rules"]
-        if rules:
-            return False
-    return not aws.client("iam").list_roles()["Roles"]
 
 
 def test_seed_example_creates_repositories_policies_roles_and_rule_then_plans_nothing(

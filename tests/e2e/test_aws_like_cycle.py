@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_destroy import REGIONS, inventory, nothing_named
+from tests.support.e2e_account import REGIONS, inventory, nothing_named
 
 pytestmark = pytest.mark.e2e
 

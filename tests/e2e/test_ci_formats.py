@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from tests.e2e.helpers import apply_ok
+from tests.support.e2e_steps import apply_ok
 
 PRODUCTION = "my-company-apps/production"
 

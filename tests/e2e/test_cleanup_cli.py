@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ecrrep.cleanup.function import metrics
-from tests.pushed_images import push
+from tests.support.pushed_images import push
 
 pytestmark = pytest.mark.e2e
 

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.faults.aws_like import refuse_duplicate_statement_ids
-from tests.faults.proxy import Call, FaultProxy
-from tests.faults.runs import BackgroundRun
+from tests.support.fault_proxy import Call, FaultProxy
+from tests.support.fault_runs import BackgroundRun
+from tests.support.lambda_statement_ids import refuse_duplicate_statement_ids
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.conftest import ecrrep_command
+from tests.support.cli_runner import ecrrep_command
 
 pytestmark = pytest.mark.e2e
 

@@ -16,8 +16,17 @@ import pytest
 
 from ecrrep.resources import all_kinds
 from ecrrep.sandbox.images import push_sample_image
-from tests.conftest import ACCOUNT_ID, ecrrep_command
-from tests.e2e.helpers import plan_json
+from tests.support.account import ACCOUNT_ID
+from tests.support.cli_runner import ecrrep_command
+from tests.support.e2e_account import (
+    ecr_state,
+    inventory,
+    named_for_project,
+    nothing_named,
+    replication_rules,
+    roles,
+)
+from tests.support.e2e_steps import plan_json
 
 pytestmark = pytest.mark.e2e
 
@@ -34,88 +43,6 @@ FOREIGN_RULE = {
     "destinations": [{"region": "eu-west-1", "registryId": ACCOUNT_ID}],
     "repositoryFilters": [{"filter": "other-team", "filterType": "PREFIX_MATCH"}],
 }
-
-
-# -- the account, read with plain boto3 ------------------------------------------------------
-
-
-def ecr_state(aws) -> dict:
-    """Every repository under the prefix, per region, with its tags, images and policies."""
-    out = {}
-    for region in REGIONS:
-        ecr = aws.client("ecr", region)
-        for repo in ecr.describe_repositories()["repositories"]:
-            name = repo["repositoryName"]
-            if not name.startswith(PREFIX + "/"):
-                continue
-            tags = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
-            images = ecr.describe_images(repositoryName=name)["imageDetails"]
-            out[(region, name)] = {
-                "tags": {t["Key"]: t["Value"] for t in tags},
-                "images": sorted(i["imageDigest"] for i in images),
-                "lifecycle": _text(ecr.get_lifecycle_policy, "lifecyclePolicyText", name),
-                "policy": _text(ecr.get_repository_policy, "policyText", name),
-            }
-    return out
-
-
-def _text(call, key, name):
-    try:
-        return call(repositoryName=name)[key]
-    except Exception as exc:  # the policy does not exist
-        assert "NotFound" in type(exc).__name__, exc
-        return None
-
-
-def replication_rules(aws) -> list[dict]:
-    registry = aws.client("ecr", SOURCE).describe_registry()
-    return registry["replicationConfiguration"]["rules"]
-
-
-def roles(aws) -> dict[str, dict]:
-    iam = aws.client("iam")
-    out = {}
-    for role in iam.list_roles()["Roles"]:
-        name = role["RoleName"]
-        if name.startswith(PROJECT):
-            tags = iam.list_role_tags(RoleName=name)["Tags"]
-            out[name] = {"tags": {t["Key"]: t["Value"] for t in tags},
-                         "policies": iam.list_role_policies(RoleName=name)["PolicyNames"]}
-    return out
-
-
-def named_for_project(aws) -> dict[str, list[str]]:
-    """Everything else the spec can own (topic, alarms, dashboard, function, event rules),
-    found by the project's name in every region, whether or not its kind exists yet."""
-    found: dict[str, list[str]] = {}
-    for region in REGIONS:
-        topics = aws.client("sns", region).list_topics()["Topics"]
-        found[f"sns topics {region}"] = [t["TopicArn"] for t in topics
-                                         if f":{PROJECT}" in t["TopicArn"]]
-        cloudwatch = aws.client("cloudwatch", region)
-        found[f"alarms {region}"] = [
-            a["AlarmName"] for a in cloudwatch.describe_alarms(AlarmNamePrefix=PROJECT)
-            ["MetricAlarms"] + cloudwatch.describe_alarms(AlarmNamePrefix=PROJECT)
-            .get("CompositeAlarms", [])]
-        found[f"dashboards {region}"] = [
-            d["DashboardName"]
-            for d in cloudwatch.list_dashboards(DashboardNamePrefix=PROJECT)["DashboardEntries"]]
-        found[f"functions {region}"] = [
-            f["FunctionName"] for f in aws.client("lambda", region).list_functions()["Functions"]
-            if f["FunctionName"].startswith(PROJECT)]
-        found[f"event rules {region}"] = [
-            r["Name"] for r in aws.client("events", region).list_rules(NamePrefix=PROJECT)
-            ["Rules"]]
-    return found
-
-
-def inventory(aws) -> dict:
-    return {"ecr": ecr_state(aws), "rules": replication_rules(aws), "roles": roles(aws),
-            "others": named_for_project(aws)}
-
-
-def nothing_named(found: dict[str, list[str]]) -> bool:
-    return not any(found.values())
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from tests.e2e.helpers import apply_ok
-from tests.faults.runs import REGIONS
-from tests.faults.snapshot import account_snapshot, differences
-from tests.pushed_images import push
+from tests.support.account_snapshot import account_snapshot, differences
+from tests.support.e2e_steps import apply_ok
+from tests.support.fault_runs import REGIONS
+from tests.support.pushed_images import push
 
 pytestmark = pytest.mark.e2e
 

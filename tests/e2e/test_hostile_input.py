@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ecrrep_command
-from tests.faults.proxy import FaultProxy
+from tests.support.cli_runner import ecrrep_command
+from tests.support.fault_proxy import FaultProxy
 
 pytestmark = pytest.mark.e2e
 

@@ -13,8 +13,9 @@ import zipfile
 
 import yaml
 
-from tests.conftest import ACCOUNT_ID, EXAMPLE_SPEC
-from tests.e2e.helpers import apply_ok, roles_known
+from tests.support.account import ACCOUNT_ID
+from tests.support.e2e_steps import apply_ok, roles_known
+from tests.support.specs import EXAMPLE_SPEC
 
 PREFIX = "my-company-apps"
 DESTINATIONS = ("us-west-2", "eu-west-1")

@@ -16,16 +16,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.faults.aws_like import refuse_duplicate_statement_ids
-from tests.faults.proxy import FaultProxy
-from tests.faults.runs import (
+from tests.support.account_snapshot import account_snapshot, differences
+from tests.support.fault_proxy import FaultProxy
+from tests.support.fault_runs import (
     REGIONS,
     BackgroundRun,
     apply_report,
     clean_run_snapshot,
     planned_addresses,
 )
-from tests.faults.snapshot import account_snapshot, differences
+from tests.support.lambda_statement_ids import refuse_duplicate_statement_ids
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from tests.conftest import ACCOUNT_ID
-from tests.e2e.helpers import apply_ok, plan_json
+from tests.support.account import ACCOUNT_ID
+from tests.support.e2e_steps import apply_ok, plan_json
 
 pytestmark = pytest.mark.e2e
 

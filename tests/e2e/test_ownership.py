@@ -11,8 +11,8 @@ import json
 import pytest
 
 from ecrrep.sandbox.images import push_sample_image
-from tests.conftest import FAKE_CREDENTIALS
-from tests.e2e.helpers import apply_ok, changes_by_address
+from tests.support.account import FAKE_CREDENTIALS
+from tests.support.e2e_steps import apply_ok, changes_by_address
 
 pytestmark = pytest.mark.e2e
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ecrrep_command
+from tests.support.cli_runner import ecrrep_command
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ import pytest
 
 from ecrrep.sandbox import settings
 from ecrrep.sandbox.images import push_sample_image
-from tests.e2e.test_validate_replication import (
+from tests.support.e2e_account import (
     DESTINATIONS,
     PRODUCTION,
     PROJECT,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.runs import REGIONS
-from tests.faults.snapshot import account_snapshot, differences
+from tests.support.account_snapshot import account_snapshot, differences
+from tests.support.fault_runs import REGIONS
 
 pytestmark = pytest.mark.e2e
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from ecrrep.spec import policy_rules
-from tests.conftest import EXAMPLE_SPEC
-from tests.e2e.test_apply import account_is_empty
+from tests.support.e2e_account import account_is_empty
+from tests.support.specs import EXAMPLE_SPEC
 
 pytestmark = pytest.mark.e2e
 

@@ -13,6 +13,7 @@ import pytest
 from ecrrep.sandbox import settings
 from ecrrep.sandbox.images import push_sample_image
 from ecrrep.sandbox.replication import INJECTED_FAILURE_CODE
+from tests.support.e2e_account import repositories_only
 
 pytestmark = pytest.mark.e2e
 
@@ -23,11 +24,6 @@ DESTINATIONS = ["us-west-2", "eu-west-1"]
 PRODUCTION = f"{PREFIX}/production"
 TESTING = f"{PREFIX}/testing"
 FALLBACK_NOTE = "DescribeImageReplicationStatus is not available here"
-
-
-def repositories_only(spec: dict) -> None:
-    for section in ("monitoring", "notifications", "cleanup"):
-        spec[section]["enabled"] = False
 
 
 @pytest.fixture

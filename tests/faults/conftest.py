@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import Aws
-from tests.faults.aws_like import refuse_duplicate_statement_ids
-from tests.faults.proxy import FaultProxy
+from tests.support.account import Aws
+from tests.support.fault_proxy import FaultProxy
+from tests.support.lambda_statement_ids import refuse_duplicate_statement_ids
 
 
 @pytest.fixture

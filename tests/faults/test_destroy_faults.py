@@ -9,11 +9,11 @@ import threading
 
 import pytest
 
-from tests.conftest import ACCOUNT_ID
-from tests.faults.proxy import Call, lose_first_answers, via
-from tests.faults.runs import REGIONS, SEED, apply_report
-from tests.faults.snapshot import account_snapshot
-from tests.pushed_images import push
+from tests.support.account import ACCOUNT_ID
+from tests.support.account_snapshot import account_snapshot
+from tests.support.fault_proxy import Call, lose_first_answers, via
+from tests.support.fault_runs import REGIONS, SEED, apply_report
+from tests.support.pushed_images import push
 
 pytestmark = pytest.mark.e2e
 

@@ -12,13 +12,13 @@ import json
 
 import pytest
 
-from tests.faults.proxy import via
-from tests.faults.runs import (
+from tests.support.account_snapshot import account_snapshot, differences
+from tests.support.fault_proxy import via
+from tests.support.fault_runs import (
     REGIONS,
     apply_report,
     call_stats,
 )
-from tests.faults.snapshot import account_snapshot, differences
 
 pytestmark = pytest.mark.e2e
 

@@ -15,8 +15,8 @@ import botocore.retries.standard
 import pytest
 from botocore.config import Config
 
-from tests.conftest import FAKE_CREDENTIALS
-from tests.faults.proxy import FaultProxy
+from tests.support.account import FAKE_CREDENTIALS
+from tests.support.fault_proxy import FaultProxy
 
 ATTEMPTS = 3
 

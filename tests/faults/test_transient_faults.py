@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults.proxy import identity, lose_first_answers, via
-from tests.faults.runs import REGIONS, call_stats, clean_run_snapshot
-from tests.faults.snapshot import account_snapshot, differences
+from tests.support.account_snapshot import account_snapshot, differences
+from tests.support.fault_proxy import identity, lose_first_answers, via
+from tests.support.fault_runs import REGIONS, call_stats, clean_run_snapshot
 
 pytestmark = pytest.mark.e2e
 

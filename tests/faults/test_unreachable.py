@@ -16,8 +16,8 @@ from collections import Counter
 
 import pytest
 
-from tests.faults.proxy import identity, via
-from tests.faults.runs import one_line_error
+from tests.support.fault_proxy import identity, via
+from tests.support.fault_runs import one_line_error
 
 pytestmark = pytest.mark.e2e
 

@@ -8,32 +8,10 @@ Delays pass by moving the sandbox's clock (`sandbox.advance`), never by sleeping
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
-import boto3
 import pytest
 
-from tests.conftest import FAKE_CREDENTIALS, Aws
-
-
-@dataclass
-class Sandbox(Aws):
-    def configure(self, **changes: Any) -> None:
-        from ecrrep.sandbox import settings
-
-        settings.configure(**changes)
-
-    def advance(self, seconds: float) -> None:
-        from ecrrep.sandbox import settings
-
-        settings.advance(seconds)
-
-    def client(self, service: str, region: str = "us-east-1") -> Any:
-        return boto3.client(
-            service, region_name=region, endpoint_url=self.endpoint,
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+from tests.support.sandbox import Sandbox
 
 
 @pytest.fixture(scope="session")

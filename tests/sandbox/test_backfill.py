@@ -9,8 +9,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ecrrep.sandbox.images import put_image, sample_manifest
-from tests.conftest import ACCOUNT_ID
-from tests.sandbox.test_replication import images, repository_names, statuses
+from tests.support.account import ACCOUNT_ID
+from tests.support.sandbox_replication import images, repository_names, statuses
 
 SOURCE, WEST, EUROPE = "us-east-1", "us-west-2", "eu-west-1"
 DELAY = 10

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ecrrep.sandbox.images import put_image, sample_manifest
-from tests.sandbox.test_replication import DELAY, SOURCE, configure_rules, rule
+from tests.support.sandbox_replication import DELAY, SOURCE, configure_rules, rule
 
 DESTINATION = "us-west-2"
 POLICY = {"Version": "2012-10-17", "Statement": [{

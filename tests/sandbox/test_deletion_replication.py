@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from ecrrep.sandbox.images import put_image, sample_manifest
-from tests.conftest import ACCOUNT_ID
-from tests.sandbox.test_replication import images
+from tests.support.account import ACCOUNT_ID
+from tests.support.sandbox_replication import images
 
 SOURCE, DESTINATION = "us-east-1", "us-west-2"
 DELAY = 10

@@ -74,7 +74,7 @@ def test_an_unknown_location_is_not_found(sandbox):
 def test_another_moto_server_in_the_process_keeps_motos_location(sandbox):
     from moto.server import ThreadedMotoServer
 
-    from tests.sandbox.conftest import Sandbox
+    from tests.support.sandbox import Sandbox
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

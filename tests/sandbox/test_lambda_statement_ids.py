@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.sandbox.aws_like import aws_like_on  # noqa: F401  (autouse)
+from tests.support.aws_like_on import aws_like_on  # noqa: F401  (autouse)
 
 
 def _function(sandbox) -> None:

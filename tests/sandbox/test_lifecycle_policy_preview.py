@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ecrrep.sandbox.images import push_sample_image
-from tests.sandbox.aws_like import aws_like_on  # noqa: F401  (autouse)
+from tests.support.aws_like_on import aws_like_on  # noqa: F401  (autouse)
 
 KEEP_TWO = json.dumps({"rules": [{
     "rulePriority": 1, "description": "keep the two newest release images",

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.sandbox.aws_like import aws_like_on  # noqa: F401  (autouse)
+from tests.support.aws_like_on import aws_like_on  # noqa: F401  (autouse)
 
 LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},

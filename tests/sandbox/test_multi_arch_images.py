@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ecrrep.sandbox import image_builder
-from tests.sandbox.aws_like import aws_like_on  # noqa: F401  (autouse)
+from tests.support.aws_like_on import aws_like_on  # noqa: F401  (autouse)
 
 
 @pytest.fixture

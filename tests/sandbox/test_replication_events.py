@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from ecrrep.sandbox.images import put_image, sample_manifest
-from tests.conftest import ACCOUNT_ID
-from tests.sandbox.test_replication import DELAY, SOURCE, configure_rules, rule
+from tests.support.account import ACCOUNT_ID
+from tests.support.sandbox_replication import DELAY, SOURCE, configure_rules, rule
 
 DESTINATION = "us-west-2"
 FAILED_PATTERN = {"source": ["aws.ecr"], "detail-type": ["ECR Replication Action"],

@@ -9,8 +9,8 @@ import boto3
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from tests.conftest import FAKE_CREDENTIALS
-from tests.sandbox.aws_like import aws_like_on  # noqa: F401  (autouse)
+from tests.support.account import FAKE_CREDENTIALS
+from tests.support.aws_like_on import aws_like_on  # noqa: F401  (autouse)
 
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},

@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ecrrep.sandbox.images import MANIFEST_MEDIA_TYPE, sample_manifest
-from tests.sandbox.aws_like import aws_like_on  # noqa: F401  (autouse)
+from tests.support.aws_like_on import aws_like_on  # noqa: F401  (autouse)
 
 
 def _repository(ecr, mutability: str, *wildcards: str) -> None:

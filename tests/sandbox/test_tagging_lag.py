@@ -6,7 +6,7 @@ import io
 import json
 import zipfile
 
-from tests.sandbox.aws_like import aws_like_on  # noqa: F401  (autouse)
+from tests.support.aws_like_on import aws_like_on  # noqa: F401  (autouse)
 
 OWNER = {"Key": "ecrrep:project", "Value": "demo"}
 

@@ -11,7 +11,7 @@ from ecrrep.engine.plan import Change
 from ecrrep.engine.planner import plan_for
 from ecrrep.resources import alarms
 from ecrrep.resources.base import ApplyOptions
-from tests.services.test_monitoring_services import (
+from tests.support.in_process_plans import (
     OPTIONS,
     PROJECT,
     converge,

@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 
 from ecrrep.aws.context import AwsError
 from ecrrep.resources import cleanup_function, propagation
-from tests.services.test_monitoring_services import PROJECT, converge, fresh_ctx, make_spec
+from tests.support.in_process_plans import PROJECT, converge, fresh_ctx, make_spec
 
 # -- the function's tags ---------------------------------------------------------------------
 

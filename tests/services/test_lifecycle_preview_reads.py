@@ -13,7 +13,7 @@ from ecrrep.engine.plan import Plan
 from ecrrep.engine.planner import apply_plan, plan_for
 from ecrrep.resources.base import ApplyOptions
 from ecrrep.spec.models import Spec
-from tests.pushed_images import push
+from tests.support.pushed_images import push
 
 REGIONS = ("us-east-1", "us-west-2")
 

@@ -16,7 +16,7 @@ from ecrrep.resources.replication import KIND as REPLICATION
 from ecrrep.resources.repositories import KIND as REPOSITORIES
 from ecrrep.resources.roles import KIND as ROLES
 from ecrrep.spec.models import Spec
-from tests.conftest import allow_aws_replication_rule_count
+from tests.support.server import allow_aws_replication_rule_count
 
 SPEC = Spec.model_validate({
     "project": "proj",

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ecrrep.aws.context import USER_AGENT
-from tests.faults.proxy import identify
+from tests.support.fault_proxy import identify
 
 # SigV4 signing names (as the proxy maps them) to IAM's service prefixes, where they differ.
 IAM_PREFIX = {"tagging": "tag"}

@@ -31,7 +31,7 @@ from ecrrep.resources import all_kinds
 from ecrrep.resources.base import Target
 from ecrrep.spec import naming
 from ecrrep.spec.loader import load_spec_text
-from tests.conftest import example_spec
+from tests.support.specs import example_spec
 
 ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "210987654321"

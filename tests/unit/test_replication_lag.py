@@ -16,7 +16,7 @@ from ecrrep.cleanup.function import metrics
 from ecrrep.cleanup.function.metrics import LatencySummary, latency_summary, nearest_rank_percentile
 from ecrrep.replication.compare import make_report, replication_lags
 from ecrrep.replication.model import ImageRecord
-from tests.unit.test_replication_check import GRACE, NOW, OLD, state
+from tests.support.replication_states import GRACE, NOW, OLD, state
 
 # -- the statistics --------------------------------------------------------------------------
 

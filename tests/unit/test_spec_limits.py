@@ -7,7 +7,7 @@ import pytest
 from ecrrep.resources.roles import role_designs
 from ecrrep.spec import documents, naming
 from ecrrep.spec.limits import TRUSTED_SERVICES, trust_policy_size
-from tests.unit.spec_texts import BASE, errors, load
+from tests.support.spec_texts import BASE, errors, load
 
 ROLE = "arn:aws:iam::123456789012:role/github-actions-deployer"
 

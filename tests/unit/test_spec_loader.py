@@ -31,7 +31,7 @@ from ecrrep.spec.models import (
     RepositorySpec,
     Spec,
 )
-from tests.unit.spec_texts import BASE
+from tests.support.spec_texts import BASE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO_ROOT / "ecrrep" / "examples" / "config.example.yaml"

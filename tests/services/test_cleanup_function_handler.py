@@ -12,47 +12,25 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import pytest
 
 from ecrrep.cleanup.function import handler as cleanup
 from ecrrep.cleanup.function import metrics
 from ecrrep.cleanup.function.config import CleanupConfig
 from ecrrep.spec.models import Spec
-from tests.pushed_images import push
-
-SOURCE, DESTINATION = "us-east-1", "us-west-2"
-NOW = datetime.now(UTC).replace(microsecond=0)
-DAY = timedelta(days=1)
-
-PROJECT = "proj"
-OURS = [{"Key": "ecrrep:project", "Value": PROJECT}]
-
-CONFIG = CleanupConfig(
-    project=PROJECT,
-    source_region=SOURCE,
-    repository_prefix="apps",
-    repositories={"web": 30, "api": None},
-    destination_regions=(DESTINATION,),
-    default_retention_days=10,
-    protected_tag_prefixes=("prod", "release"),
+from tests.support.cleanup_account import (
+    CONFIG,
+    DAY,
+    DESTINATION,
+    NOW,
+    OURS,
+    PROJECT,
+    SOURCE,
+    FailingDeletes,
+    Recorder,
+    clients,
+    digests,
 )
-
-
-@pytest.fixture
-def ecr(mock_account):
-    client = boto3.client("ecr", region_name=SOURCE)
-    for name in ("apps/web", "apps/api"):
-        client.create_repository(repositoryName=name, tags=OURS)
-    return client
-
-
-def clients(service: str, region: str) -> Any:
-    return boto3.client(service, region_name=region)
-
-
-def digests(ecr: Any, repository: str) -> set[str]:
-    ids = ecr.list_images(repositoryName=repository)["imageIds"]
-    return {i["imageDigest"] for i in ids}
+from tests.support.pushed_images import push
 
 
 def metric_values(name: str, dimension: str, value: str, statistic: str = "Sum") -> list[float]:
@@ -139,21 +117,6 @@ def test_each_deletion_is_logged_on_one_line(ecr, caplog):
     assert "tags=untagged" in lines[1] and "retention=30d" in lines[1]
 
 
-class Recorder:
-    """An ECR client that records the size of every BatchDeleteImage call."""
-
-    def __init__(self, client: Any):
-        self.client = client
-        self.batches: list[int] = []
-
-    def batch_delete_image(self, **params: Any) -> Any:
-        self.batches.append(len(params["imageIds"]))
-        return self.client.batch_delete_image(**params)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.client, name)
-
-
 def test_deletes_in_batches_of_at_most_100(ecr):
     for n in range(231):
         push(ecr, "apps/api", f"bulk-{n}", [f"build-{n}"], (300 - n) * DAY, NOW)
@@ -166,26 +129,6 @@ def test_deletes_in_batches_of_at_most_100(ecr):
     assert recorder.batches == [100, 100, 30]
     assert len(digests(ecr, "apps/api")) == 1
     assert result["deleted"] == 230
-
-
-class FailingDeletes(Recorder):
-    """Answers BatchDeleteImage for chosen digests with the failures ECR can give."""
-
-    def __init__(self, client: Any, failures: dict[str, str]):
-        super().__init__(client)
-        self.failures = failures
-
-    def batch_delete_image(self, **params: Any) -> Any:
-        ids = [i for i in params["imageIds"] if i["imageDigest"] not in self.failures]
-        answer: dict[str, Any] = {"imageIds": []}
-        if ids:
-            answer = self.client.batch_delete_image(repositoryName=params["repositoryName"],
-                                                    imageIds=ids)
-        answer["failures"] = [
-            {"imageId": {"imageDigest": d}, "failureCode": code, "failureReason": "test"}
-            for d, code in self.failures.items()
-        ]
-        return answer
 
 
 def test_failed_deletions_are_reported_and_already_gone_ones_are_not(ecr):

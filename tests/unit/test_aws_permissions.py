@@ -11,7 +11,7 @@ import pytest
 from ecrrep.aws import permissions
 from ecrrep.resources import all_kinds
 from ecrrep.spec.loader import load_spec_text
-from tests.conftest import EXAMPLE_SPEC, REPO_ROOT
+from tests.support.specs import EXAMPLE_SPEC, REPO_ROOT
 
 # IAM's service prefixes, and botocore's name for the service behind each.
 BOTOCORE_SERVICE = {"ecr": "ecr", "iam": "iam", "sns": "sns", "cloudwatch": "cloudwatch",

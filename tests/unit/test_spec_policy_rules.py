@@ -10,8 +10,8 @@ import pytest
 
 from ecrrep.spec import policy_rules
 from ecrrep.spec.policy_rules import ecr_actions
-from tests.unit.spec_texts import BASE as SPEC_BASE
-from tests.unit.spec_texts import errors, load, warnings
+from tests.support.spec_texts import BASE as SPEC_BASE
+from tests.support.spec_texts import errors, load, warnings
 
 # Lines 1..8: the shared spec with a custom policy; a test appends the policy from line 9.
 BASE = SPEC_BASE + "    access: custom\n"

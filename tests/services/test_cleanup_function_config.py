@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ecrrep.cleanup.function.config import CleanupConfig, ConfigError
-from tests.services.test_cleanup_handler import CONFIG
+from tests.support.cleanup_account import CONFIG
 
 
 def test_settings_round_trip():

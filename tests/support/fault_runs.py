@@ -9,8 +9,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.conftest import ecrrep_command, example_spec
-from tests.faults.snapshot import account_snapshot
+from tests.support.account_snapshot import account_snapshot
+from tests.support.cli_runner import ecrrep_command
+from tests.support.specs import example_spec
 
 SEED = example_spec()
 REGIONS = [SEED["source_region"], *SEED["destination_regions"]]

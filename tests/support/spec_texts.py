@@ -31,3 +31,16 @@ def errors(text: str) -> list[tuple[int, str, str]]:
 
 def warnings(text: str) -> list[tuple[int, str, str]]:
     return [(d.line, d.path, d.message) for d in load(text).warnings]
+
+
+def error(text: str) -> tuple[int, str, str]:
+    """The one diagnostic of a spec that must fail."""
+    found = errors(text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def base_with(old: str, new: str) -> str:
+    """BASE with one of its texts replaced."""
+    assert old in BASE
+    return BASE.replace(old, new)

@@ -8,34 +8,24 @@ import json
 from typing import Any
 
 import boto3
-import pytest
 from botocore.stub import Stubber
 
 from ecrrep.cleanup.function import handler as cleanup
 from ecrrep.cleanup.function.references import referenced_closure
 from ecrrep.sandbox.images import put_image
-from tests.pushed_images import moto_clock, push
-from tests.services.test_cleanup_handler import (
+from tests.support.cleanup_account import (
     CONFIG,
     DAY,
     NOW,
-    OURS,
     SOURCE,
     FailingDeletes,
     clients,
     digests,
 )
+from tests.support.pushed_images import moto_clock, push
 
 INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-
-
-@pytest.fixture
-def ecr(mock_account):
-    client = boto3.client("ecr", region_name=SOURCE)
-    for name in ("apps/web", "apps/api"):
-        client.create_repository(repositoryName=name, tags=OURS)
-    return client
 
 
 def push_index(ecr: Any, repository: str, children: list[str], tags: list[str],

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import boto3
 import pytest
-import yaml
 from botocore.exceptions import ClientError
 
-from ecrrep.aws.context import AwsContext, AwsError
+from ecrrep.aws.context import AwsError
 from ecrrep.cleanup import package as lambda_package
-from ecrrep.engine.diff import DiffOptions
 from ecrrep.engine.plan import Change
 from ecrrep.engine.planner import apply_plan, plan_for, read_target
 from ecrrep.resources import (
@@ -23,43 +21,19 @@ from ecrrep.resources import (
 )
 from ecrrep.resources.base import ApplyOptions, Target
 from ecrrep.spec.models import Spec
-from tests.conftest import EXAMPLE_SPEC
+from tests.support.in_process_plans import (
+    OPTIONS,
+    PROJECT,
+    converge,
+    fresh_ctx,
+    make_spec,
+    pending,
+)
 
-PROJECT = "container-registry-replication"
 FUNCTION = f"{PROJECT}-ecr-cleanup"
 SCHEDULE = f"{PROJECT}-ecr-cleanup-schedule"
 TOPIC = f"{PROJECT}-alerts"
 EVENT_RULE = f"{PROJECT}-ecr-replication-failed"
-OPTIONS = DiffOptions(PROJECT)
-
-
-def make_spec(edit=None, full: bool = False) -> Spec:
-    """The example spec; unless `full`, cut to one repository and one destination region,
-    which exercises every kind at a third of the calls."""
-    data = yaml.safe_load(EXAMPLE_SPEC.read_text())
-    if not full:
-        data["destination_regions"] = ["us-west-2"]
-        data["repositories"] = data["repositories"][:1]
-        data["cleanup"]["retention_days"] = {"production": 90}
-    if edit:
-        edit(data)
-    return Spec.model_validate(data)
-
-
-def fresh_ctx() -> AwsContext:
-    """A new context (no cached reads), on the same mocked account."""
-    return AwsContext()
-
-
-def converge(spec: Spec) -> None:
-    ctx = fresh_ctx()
-    report = apply_plan(ctx, plan_for(ctx, spec, OPTIONS), ApplyOptions())
-    assert report.ok, [e.line() for _, e in report.failed]
-
-
-def pending(spec: Spec) -> dict[str, Change]:
-    plan = plan_for(fresh_ctx(), spec, OPTIONS)
-    return {c.address: c for c in plan.changes if c.is_change or c.blocked}
 
 
 def test_the_example_converges_and_a_second_plan_is_empty(ctx):
