@@ -171,7 +171,7 @@ def load_spec_or_exit(app: App, path: str | None = None, text: str | None = None
 
 def run_aws(app: App, fn: Any) -> Any:
     """Run fn with an AwsContext; AWS errors become one line, stats go to stderr with -v."""
-    from ecrrep.aws.context import AWS_EXCEPTIONS, AwsError, translate_error
+    from ecrrep.aws import AWS_EXCEPTIONS, AwsError, translate_error
     from ecrrep.aws.scrub import register_secret
 
     aws = app.aws()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws.context import AWS_EXCEPTIONS, aws_action, error_code, paginate
+from ecrrep.aws import AWS_EXCEPTIONS, aws_action, aws_error, error_code, paginate
 from ecrrep.cleanup.function import metrics
 from ecrrep.resources.ecr_listing import describe_under_prefix
 from ecrrep.resources.lifecycle_policies import KIND as LIFECYCLE_POLICIES
@@ -473,10 +473,8 @@ def _read_part(ctx: AwsContext, region: str, description: dict[str, Any], part: 
         kind = LIFECYCLE_POLICIES if part == "lifecycle" else REPOSITORY_POLICIES
         try:
             return kind.get_text(client, name)
-        except AWS_EXCEPTIONS as exc:
-            if error_code(exc) in kind.not_found_codes:
-                return None
-            raise
+        except aws_error(*kind.not_found_codes):
+            return None
 
 
 class ReplicationStatusReader:

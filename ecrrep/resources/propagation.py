@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from ecrrep.aws.context import retry_on
+from ecrrep.aws import retry_on
 
 T = TypeVar("T")
 

@@ -8,7 +8,8 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 
-from ecrrep.aws.context import AwsContext, AwsError
+from ecrrep.aws import AwsError
+from ecrrep.aws.context import AwsContext
 from ecrrep.cleanup import package as lambda_package
 from ecrrep.engine.diff import DiffOptions
 from ecrrep.engine.plan import Change
