@@ -7,19 +7,20 @@ here; the AWS error idiom is `ecrrep.aws.errors`, the pool `ecrrep.aws.pool`.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import botocore.exceptions
 import botocore.session
 from botocore.config import Config
 
 from ecrrep import __version__
 from ecrrep.aws.connection import FirstContactRetryLimit
 from ecrrep.aws.errors import AwsError, aws_action, one_line
+from ecrrep.aws.inflight import CallsInFlight, lane_of
 from ecrrep.aws.pool import WorkPool
 
 T = TypeVar("T")
@@ -70,7 +71,8 @@ class CallStats:
 
 
 class AwsContext:
-    """Clients per (service, region), shared by threads, plus a bounded worker pool."""
+    """Clients per (service, region), shared by threads, at most `parallelism` calls in flight
+    per region (`ecrrep.aws.inflight`), and a work pool with room for all regions at once."""
 
     def __init__(
         self,
@@ -93,15 +95,21 @@ class AwsContext:
         self._retry_limit = FirstContactRetryLimit()
         self._cache: dict[Any, Any] = {}
         self._cache_locks: dict[Any, threading.Lock] = {}
+        self._inflight = CallsInFlight(self.parallelism)
         self._pool = WorkPool(self.parallelism)
         self._account_id: str | None = None
 
     # -- clients -----------------------------------------------------------------------------
 
     def client_config(self, retries: bool = True) -> Config:
+        """Retries are botocore's: the retry mode (standard unless AWS_RETRY_MODE or the
+        profile's `retry_mode` says otherwise, e.g. adaptive) and the attempts are the user's
+        where they set them; ecrrep only raises the default attempts."""
         if retries:
-            retry: dict[str, Any] = {"mode": os.environ.get("AWS_RETRY_MODE", "standard")}
-            if not os.environ.get("AWS_MAX_ATTEMPTS"):
+            # Leaving out "mode" lets botocore read AWS_RETRY_MODE / retry_mode (default
+            # standard); https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+            retry: dict[str, Any] = {}
+            if self._configured_max_attempts() is None:
                 # total_max_attempts counts the first attempt, as AWS_MAX_ATTEMPTS does;
                 # botocore's max_attempts would count retries only (11 attempts in all).
                 retry["total_max_attempts"] = DEFAULT_MAX_ATTEMPTS
@@ -116,8 +124,17 @@ class AwsContext:
             retries=retry,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             read_timeout=READ_TIMEOUT_SECONDS,
+            # Each client is one region's (or the global services'): its own connections, as
+            # many as the calls that region may have in flight.
             max_pool_connections=self.parallelism + 2,
         )
+
+    def _configured_max_attempts(self) -> int | None:
+        """AWS_MAX_ATTEMPTS or the profile's max_attempts, if set."""
+        try:
+            return self._session.get_config_variable("max_attempts")
+        except botocore.exceptions.BotoCoreError:  # a missing profile: create_client says so
+            return None
 
     def client(self, service: str, region: str, retries: bool = True) -> Any:
         """The shared client for (service, region); `retries=False` gives a separate one
@@ -134,6 +151,7 @@ class AwsContext:
                 events.register_first(f"needs-retry.{service_event}",
                                       self._retry_limit.needs_retry)
                 events.register("before-call.*.*", self._count_call)
+                self._bound_calls(events, lane_of(service, region))
                 events.register("before-send.*.*", self._count_attempt)
                 self._clients[key] = client
             return client
@@ -150,6 +168,16 @@ class AwsContext:
             # botocore's "Invalid endpoint: URL" (from --endpoint-url or AWS_ENDPOINT_URL*).
             raise AwsError("Connect", f"{service} ({region})", "InvalidEndpoint",
                            one_line(str(exc))) from exc
+
+    def _bound_calls(self, events: Any, lane: str) -> None:
+        """Hold each call of this client to its region's bound, and give the pool workers
+        for a region it has not seen yet."""
+        events.register("before-call.*.*", lambda **_: self._inflight.enter(lane))
+        events.register("after-call.*.*", lambda **_: self._inflight.leave(lane))
+        events.register("after-call-error.*.*", lambda **_: self._inflight.leave(lane))
+        # Parallelism 1 stays one call at a time in all: a serial run, call by call the same.
+        if self._inflight.add_lane(lane) and self.parallelism > 1:
+            self._pool.grow(self.parallelism * len(self._inflight.lanes()))
 
     def _count_call(self, model: Any, **_: Any) -> None:
         with self._stats_lock:
@@ -192,8 +220,10 @@ class AwsContext:
     # -- concurrency and shared reads --------------------------------------------------------
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        """Run fn over items on the shared work pool (see `WorkPool.map`)."""
-        return self._pool.map(fn, items)
+        """Run fn over items on the shared work pool (see `WorkPool.map`). An item's region,
+        by which the pool spreads items over regions, is its `region` attribute (changes,
+        resources, records), a tuple's first element, or a string item itself."""
+        return self._pool.map(fn, items, lane=_item_region)
 
     def cached(self, key: Any, compute: Callable[[], T]) -> T:
         """Compute a shared read once per run, even when several threads ask at once."""
@@ -222,3 +252,10 @@ class AwsContext:
         self._pool.close()
 
 
+def _item_region(item: Any) -> str | None:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, tuple):
+        return item[0] if item and isinstance(item[0], str) else None
+    region = getattr(item, "region", None)
+    return region if isinstance(region, str) else None
