@@ -1,5 +1,7 @@
-"""The emulator the benchmark runs against: a moto server in its own process, and a measure of
-how many calls per second it answers on its own."""
+"""The emulator the benchmark runs against: one moto server per region, each in its own
+process (one server answering every region would cap the calls per second that ecrrep, with
+calls in flight in every region at once, can get answered), and a measure of how many calls per
+second they answer together."""
 
 from __future__ import annotations
 
@@ -49,21 +51,51 @@ class Emulator:
             self.process.wait()
 
 
-def emulator_throughput(emulator: Emulator, threads: int, seconds: float) -> float:
-    """Calls per second the emulator answers for a cheap ECR read (DescribeRegistry), sent as
-    raw HTTP from `threads` keep-alive connections, so that client cost hardly counts."""
-    headers = {
-        "Content-Type": "application/x-amz-json-1.1",
-        "X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.DescribeRegistry",
-        "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAFAKEFAKEFAKE0000/20250101/"
-                         "us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=0",
-        "X-Amz-Date": "20250101T000000Z",
-    }
-    done = [0] * threads
+class Emulators:
+    """One `Emulator` per region; IAM and the other global services are signed for us-east-1
+    and answered by its server (`LatencyProxy(upstreams=...)` routes by region)."""
+
+    def __init__(self, regions: list[str]) -> None:
+        self.by_region: dict[str, Emulator] = {}
+        try:
+            for region in dict.fromkeys(["us-east-1", *regions]):
+                self.by_region[region] = Emulator()
+        except BaseException:
+            self.stop()
+            raise
+        self.url = self.by_region["us-east-1"].url
+
+    def urls(self) -> dict[str, str]:
+        return {region: e.url for region, e in self.by_region.items()}
+
+    def reset(self) -> None:
+        for emulator in self.by_region.values():
+            emulator.reset()
+
+    def stop(self) -> None:
+        for emulator in self.by_region.values():
+            emulator.stop()
+
+
+def emulator_throughput(emulators: Emulators, threads: int, seconds: float) -> float:
+    """Calls per second the emulators answer together for a cheap ECR read (DescribeRegistry),
+    sent as raw HTTP from `threads` keep-alive connections to each, so that client cost hardly
+    counts."""
+    jobs = [(region, e.port) for region, e in emulators.by_region.items()
+            for _ in range(threads)]
+    done = [0] * len(jobs)
     stop_at = time.perf_counter() + seconds
 
     def worker(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", emulator.port, timeout=30)
+        region, port = jobs[index]
+        headers = {
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.DescribeRegistry",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAFAKEFAKEFAKE0000/20250101/"
+                             f"{region}/ecr/aws4_request, SignedHeaders=host, Signature=0",
+            "X-Amz-Date": "20250101T000000Z",
+        }
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         while time.perf_counter() < stop_at:
             conn.request("POST", "/", body=b"{}", headers=headers)
             response = conn.getresponse()
@@ -74,7 +106,7 @@ def emulator_throughput(emulator: Emulator, threads: int, seconds: float) -> flo
         conn.close()
 
     started = time.perf_counter()
-    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(len(jobs))]
     for t in pool:
         t.start()
     for t in pool:

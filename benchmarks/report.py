@@ -123,7 +123,8 @@ def render(results: list[PhaseResult], settings: dict[str, Any], throughput: dic
         "",
         "## Set-up",
         "",
-        f"- A moto server in its own process, behind a proxy on 127.0.0.1 that adds "
+        f"- One moto server per region, each in its own process, behind a proxy on 127.0.0.1 "
+        f"that sends each call to its region's server (IAM to us-east-1's), adds "
         f"{settings['latency_ms']:g} ms to every call and counts calls by action "
         "(benchmarks/latency_proxy.py); ecrrep reaches it through `AWS_ENDPOINT_URL`.",
         f"- `--parallelism {settings['parallelism']}` (calls in flight per region); "
@@ -148,7 +149,8 @@ def render(results: list[PhaseResult], settings: dict[str, Any], throughput: dic
         "## Emulator and start-up",
         "",
         f"- Emulator throughput (DescribeRegistry, raw HTTP, {settings['parallelism']} "
-        f"connections): {throughput['start']:.0f} calls/s at the start of the run, "
+        f"connections to each region's server, all at once): {throughput['start']:.0f} "
+        "calls/s at the start of the run, "
         f"{throughput['end']:.0f} calls/s at the end. Floors use the first figure.",
         f"- At {settings['latency_ms']:g} ms and parallelism {settings['parallelism']} in "
         f"each of {settings['regions'] + 1} regions (IAM counted) the latency alone allows "

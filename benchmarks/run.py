@@ -1,4 +1,4 @@
-"""Benchmark ecrrep against a moto server behind a latency proxy, and write RESULTS.md.
+"""Benchmark ecrrep against moto servers (one per region) behind a latency proxy; write RESULTS.md.
 
     python benchmarks/run.py        # N = 10 .. 5000 at 40 ms (+ 10, 100 with monitoring,
                                     # + 1000 at 100 ms); most of an hour
@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from emulator import Emulator, emulator_throughput
+from emulator import Emulators, emulator_throughput
 from latency_proxy import LatencyProxy, is_mutating
 from report import STARTUP_RUNS, PhaseResult, add_floors, machine, render, targets
 
@@ -207,7 +207,7 @@ def spec_text(spec: dict[str, Any]) -> str:
     return "".join(lines)
 
 
-def run_size(size: int, full: bool, emulator: Emulator, proxy: LatencyProxy, parallelism: int,
+def run_size(size: int, full: bool, emulator: Emulators, proxy: LatencyProxy, parallelism: int,
              workdir: Path, label: str = "") -> list[PhaseResult]:
     emulator.reset()
     spec = benchmark_spec(size, full)
@@ -275,7 +275,7 @@ def parse_sizes(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Benchmark ecrrep against a moto server behind a latency proxy.")
+        description="Benchmark ecrrep against moto servers behind a latency proxy.")
     parser.add_argument("--sizes", type=parse_sizes, default=[10, 100, 1000, 5000],
                         help="repository counts, comma-separated (default 10,100,1000,5000)")
     parser.add_argument("--full-sizes", type=lambda s: parse_sizes(s) if s else [],
@@ -308,11 +308,12 @@ def main(argv: list[str] | None = None) -> int:
         "regions": region_count(example_shape()),
     }
     workdir = Path(tempfile.mkdtemp(prefix="ecrrep-bench-"))
-    emulator = Emulator()
-    proxy = LatencyProxy(emulator.url, settings["latency_s"]).start()
+    example = example_shape()
+    emulator = Emulators([example["source_region"], *example["destination_regions"]])
+    proxy = LatencyProxy(emulator.url, settings["latency_s"], upstreams=emulator.urls()).start()
     results: list[PhaseResult] = []
     try:
-        print(f"moto server {emulator.url}, proxy {proxy.url} (+{args.latency_ms:g} ms)",
+        print(f"moto servers {emulator.urls()}, proxy {proxy.url} (+{args.latency_ms:g} ms)",
               flush=True)
         throughput = {"start": emulator_throughput(emulator, args.parallelism,
                                                    THROUGHPUT_SECONDS)}
