@@ -5,6 +5,11 @@ remote AWS region: real AWS answers in tens of milliseconds, the emulator in a f
 request is counted by service and action as it passes, so call counts do not depend on what
 ecrrep says about itself (retried attempts count once each, as AWS would bill them).
 
+With `upstreams` (a region → URL map) each request goes to its own region's emulator, chosen
+by the region of its signature's credential scope (IAM and other global services sign for
+us-east-1): one moto server per region, so that one emulator process is not the bottleneck
+when ecrrep has calls in flight in every region at once.
+
 Standard library only; `python benchmarks/latency_proxy.py UPSTREAM_URL [--latency-ms 40]`
 runs it on its own and prints its URL.
 """
@@ -68,10 +73,10 @@ def classify(method: str, path: str, headers: dict[str, str], body: bytes) -> tu
 class LatencyProxy:
     """A threaded forwarding proxy: `url` to give clients, `counts()` by (service, action)."""
 
-    def __init__(self, upstream: str, latency_s: float, host: str = "127.0.0.1", port: int = 0):
-        split = urllib.parse.urlsplit(upstream)
-        self.upstream_host = split.hostname or "127.0.0.1"
-        self.upstream_port = split.port or 80
+    def __init__(self, upstream: str, latency_s: float, host: str = "127.0.0.1", port: int = 0,
+                 upstreams: dict[str, str] | None = None):
+        self.upstream = _host_port(upstream)
+        self.upstreams = {region: _host_port(url) for region, url in (upstreams or {}).items()}
         self.latency_s = latency_s
         self._counts: Counter = Counter()
         self._upstream_s = 0.0
@@ -101,7 +106,8 @@ class LatencyProxy:
                     time.sleep(proxy.latency_s)
                 started = time.perf_counter()
                 status, reason, answer_headers, answer = proxy._send_upstream(
-                    self.command, self.path, self.headers.items(), body)
+                    proxy._upstream_for(headers), self.command, self.path,
+                    self.headers.items(), body)
                 proxy._time_upstream(time.perf_counter() - started)
                 self.send_response(status, reason)
                 for key, value in answer_headers:
@@ -156,18 +162,26 @@ class LatencyProxy:
             self._upstream_s = 0.0
             self._upstream_n = 0
 
-    def _send_upstream(self, method: str, path: str, headers: object,
+    def _upstream_for(self, headers: dict[str, str]) -> tuple[str, int]:
+        """The emulator of the request's region (the only one, without `upstreams`)."""
+        scope = _SCOPE.search(headers.get("authorization", ""))
+        if scope and scope.group(1) in self.upstreams:
+            return self.upstreams[scope.group(1)]
+        return self.upstream
+
+    def _send_upstream(self, upstream: tuple[str, int], method: str, path: str, headers: object,
                        body: bytes) -> tuple[int, str, list[tuple[str, str]], bytes]:
-        """One request to the emulator on this thread's keep-alive connection (reopened once
-        if the emulator closed it)."""
+        """One request to the emulator on this thread's keep-alive connection to it (reopened
+        once if the emulator closed it)."""
+        if not hasattr(self._local, "conns"):
+            self._local.conns = {}
         for attempt in range(2):
-            conn = getattr(self._local, "conn", None)
+            conn = self._local.conns.get(upstream)
             if conn is None:
-                conn = http.client.HTTPConnection(self.upstream_host, self.upstream_port,
-                                                  timeout=120)
+                conn = http.client.HTTPConnection(*upstream, timeout=120)
                 conn.connect()
                 conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self._local.conn = conn
+                self._local.conns[upstream] = conn
             try:
                 conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
                 for key, value in headers:  # type: ignore[attr-defined]
@@ -180,10 +194,15 @@ class LatencyProxy:
                 return response.status, response.reason, response.getheaders(), answer
             except (http.client.HTTPException, ConnectionError, OSError):
                 conn.close()
-                self._local.conn = None
+                self._local.conns.pop(upstream, None)
                 if attempt:
                     raise
         raise AssertionError("unreachable")
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    split = urllib.parse.urlsplit(url)
+    return split.hostname or "127.0.0.1", split.port or 80
 
 
 def main() -> None:

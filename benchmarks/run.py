@@ -1,8 +1,13 @@
-"""Benchmark ecrrep against a moto server behind a latency proxy, and write RESULTS.md.
+"""Benchmark ecrrep against moto servers (one per region) behind a latency proxy; write RESULTS.md.
 
-    python benchmarks/run.py        # N = 10, 100, 1000 (+ 10, 100 with monitoring); ~8 min
-    python benchmarks/run.py --sizes 10,100 --full-sizes '' --latency-ms 40 --parallelism 10 \
-        --out /tmp/results.md
+    python benchmarks/run.py        # N = 10 .. 5000 at 40 ms (+ 10, 100 with monitoring,
+                                    # + 1000 at 100 ms); most of an hour
+    python benchmarks/run.py --sizes 10,100 --full-sizes '' --far-sizes '' --out /tmp/r.md
+    python benchmarks/run.py --sizes 1000 --latency-ms 100   # a laptop far from its regions
+
+`--latency-ms` sets the latency of the main runs (default 40 ms, a machine near its regions);
+`--far-sizes` re-runs those sizes' core spec at `--far-latency-ms` (default 100 ms: a laptop far
+from the destination regions), where waiting, not ecrrep's own work, dominates.
 
 For each size N it writes a spec with N repositories over 3 regions (source + 2 destinations,
 shaped like the example spec) and runs the installed `ecrrep`, each phase in a fresh process:
@@ -10,10 +15,11 @@ shaped like the example spec) and runs the installed `ecrrep`, each phase in a f
 (create), `plan` with nothing to change, `apply` with nothing to change, `destroy`. Every call
 goes through a proxy (benchmarks/latency_proxy.py) that adds a fixed latency and counts calls
 by action. Per phase it reports wall time, API calls (total and mutating), peak RSS and CPU
-time of the ecrrep process, and the floor: the larger of calls x latency / parallelism and
-calls / the emulator's own throughput (measured in the same run), so each result reads as a
-ratio to what is possible. The scaling runs ("core") turn monitoring, notifications and cleanup
-off; `--full-sizes` runs the example's full shape too.
+time of the ecrrep process, and the floor: the larger of calls x latency / (parallelism x
+regions) (`--parallelism` is per region; IAM's global endpoint counts as one more region when
+the phase calls it) and calls / the emulator's own throughput (measured in the same run), so
+each result reads as a ratio to what is possible. The scaling runs ("core") turn monitoring,
+notifications and cleanup off; `--full-sizes` runs the example's full shape too.
 
 Needs only what `pip install -e .[dev]` installs (moto[server] is a dependency of ecrrep).
 """
@@ -22,10 +28,8 @@ from __future__ import annotations
 
 import argparse
 import copy
-import http.client
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -33,16 +37,16 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
+from emulator import Emulators, emulator_throughput
 from latency_proxy import LatencyProxy, is_mutating
+from report import STARTUP_RUNS, PhaseResult, add_floors, machine, render, targets
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_SPEC = ROOT / "ecrrep" / "examples" / "config.example.yaml"
@@ -54,13 +58,9 @@ FAKE_CREDENTIALS = {
 }
 PHASE_TIMEOUT_S = 3600
 THROUGHPUT_SECONDS = 3.0
-STARTUP_RUNS = 7
 
-# Targets from the performance issue.
-TARGET_CALLS_PER_REPO_REGION = 3.5
-TARGET_RATIO = 1.5
-TARGET_RSS_MB = 250
-TARGET_STARTUP_S = 0.3
+# Services with one global endpoint: their calls have a parallelism bound of their own.
+GLOBAL_SERVICES = frozenset({"iam"})
 
 
 @dataclass(frozen=True)
@@ -80,110 +80,6 @@ PHASES = (
     Phase("apply (no changes)", ("apply", "--auto-approve"), 0, expect_no_changes=True),
     Phase("destroy", ("destroy", "--auto-approve"), 0),
 )
-
-
-@dataclass
-class PhaseResult:
-    size: int
-    variant: str
-    phase: str
-    wall_s: float
-    calls: int
-    mutating: int
-    by_service: dict[str, int]
-    rss_mb: float
-    cpu_s: float
-    emulator_ms: float
-    exit_code: int
-    ok: bool
-    ecrrep_calls: int | None
-    ecrrep_mutating: int | None
-    note: str = ""
-    summary: str = ""
-    floors: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def floor_s(self) -> float:
-        return max(self.floors.values()) if self.floors else 0.0
-
-    @property
-    def ratio(self) -> float:
-        return self.wall_s / self.floor_s if self.floor_s else float("nan")
-
-
-# -- the emulator --------------------------------------------------------------------------
-
-
-_SERVER_CODE = """
-import sys, threading
-from moto.server import ThreadedMotoServer
-server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-server.start()
-print(server.get_host_and_port()[1], flush=True)
-sys.stdin.read()  # runs until the benchmark closes our stdin
-server.stop()
-"""
-
-
-class Emulator:
-    """A moto server in its own process, so that it has a core (and a GIL) to itself."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", _SERVER_CODE], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        )
-        line = self.process.stdout.readline()  # type: ignore[union-attr]
-        if not line.strip().isdigit():
-            raise SystemExit("the moto server did not start")
-        self.port = int(line)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def reset(self) -> None:
-        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
-        urllib.request.urlopen(request, timeout=60).read()
-
-    def stop(self) -> None:
-        if self.process.stdin:
-            self.process.stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def emulator_throughput(emulator: Emulator, threads: int, seconds: float) -> float:
-    """Calls per second the emulator answers for a cheap ECR read (DescribeRegistry), sent as
-    raw HTTP from `threads` keep-alive connections, so that client cost hardly counts."""
-    headers = {
-        "Content-Type": "application/x-amz-json-1.1",
-        "X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.DescribeRegistry",
-        "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAFAKEFAKEFAKE0000/20250101/"
-                         "us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=0",
-        "X-Amz-Date": "20250101T000000Z",
-    }
-    done = [0] * threads
-    stop_at = time.perf_counter() + seconds
-
-    def worker(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", emulator.port, timeout=30)
-        while time.perf_counter() < stop_at:
-            conn.request("POST", "/", body=b"{}", headers=headers)
-            response = conn.getresponse()
-            response.read()
-            if response.status != 200:
-                raise RuntimeError(f"DescribeRegistry answered {response.status}")
-            done[index] += 1
-        conn.close()
-
-    started = time.perf_counter()
-    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return sum(done) / (time.perf_counter() - started)
 
 
 # -- specs ---------------------------------------------------------------------------------
@@ -301,20 +197,30 @@ def ecrrep_reported(stderr: str) -> tuple[int | None, int | None]:
     return sum(int(a) for a, _ in found), sum(int(b) for _, b in found)
 
 
-def run_size(size: int, full: bool, emulator: Emulator, proxy: LatencyProxy, parallelism: int,
-             workdir: Path) -> list[PhaseResult]:
+def spec_text(spec: dict[str, Any]) -> str:
+    """The spec as YAML, one line per repository: 5,000 repositories in block style would
+    pass the 1 MiB a spec file may have."""
+    head = {k: v for k, v in spec.items() if k != "repositories"}
+    lines = [yaml.safe_dump(head, sort_keys=False), "repositories:\n"]
+    lines += [f"- {yaml.safe_dump(r, sort_keys=False, default_flow_style=True, width=10**6)}"
+              for r in spec["repositories"]]
+    return "".join(lines)
+
+
+def run_size(size: int, full: bool, emulator: Emulators, proxy: LatencyProxy, parallelism: int,
+             workdir: Path, label: str = "") -> list[PhaseResult]:
     emulator.reset()
     spec = benchmark_spec(size, full)
-    variant = "full example" if full else "core"
-    spec_path = workdir / f"spec-{size}-{variant.replace(' ', '-')}.yaml"
-    spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    variant = ("full example" if full else "core") + label
+    spec_path = workdir / f"spec-{size}-{variant.replace(' ', '-').replace(',', '')}.yaml"
+    spec_path.write_text(spec_text(spec))
     env = ecrrep_env(proxy.url)
     results = []
     for index, phase in enumerate(PHASES):
         proxy.reset_counts()
         cmd = [*ecrrep_command(), "-v", "--parallelism", str(parallelism), "-c", str(spec_path),
                *phase.args]
-        log = workdir / f"{size}-{variant.replace(' ', '-')}-{index}"
+        log = spec_path.with_name(f"{spec_path.stem}-{index}")
         code, wall, rss, cpu, stdout, stderr = run_measured(cmd, env, workdir, log)
         counts = proxy.counts()
         log.with_suffix(".calls").write_text("".join(
@@ -335,7 +241,8 @@ def run_size(size: int, full: bool, emulator: Emulator, proxy: LatencyProxy, par
         result = PhaseResult(size, variant, phase.name, wall, sum(counts.values()), mutating,
                              dict(sorted(by_service.items())), rss, cpu,
                              proxy.upstream_mean_s() * 1000, code, ok, reported_calls,
-                             reported_mutating, note)
+                             reported_mutating, note, latency_ms=proxy.latency_s * 1000,
+                             lanes=region_count(spec) + bool(GLOBAL_SERVICES & by_service.keys()))
         result.summary = next((line.strip().rstrip(".") for line in reversed(
             stdout.splitlines()) if line.startswith("Plan: ")), "")
         results.append(result)
@@ -356,218 +263,6 @@ def startup_seconds(args: list[str]) -> float:
     return statistics.median(times[1:])
 
 
-# -- report --------------------------------------------------------------------------------
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def package_version(name: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "not installed"
-
-
-def machine() -> dict[str, str]:
-    load = os.getloadavg()
-    return {
-        "Load average at the start": f"{load[0]:.2f} (1 min), {load[1]:.2f} (5 min)",
-        "CPUs": str(os.cpu_count()),
-        "CPU model": cpu_model(),
-        "Python": platform.python_version(),
-        "OS": f"{platform.system()} {platform.release()}",
-        "ecrrep": package_version("ecrrep"),
-        "boto3": package_version("boto3"),
-        "moto": package_version("moto"),
-    }
-
-
-def add_floors(results: list[PhaseResult], latency_s: float, parallelism: int,
-               throughput: float) -> None:
-    for r in results:
-        r.floors = {"latency": r.calls * latency_s / parallelism,
-                    "emulator": r.calls / throughput}
-
-
-def noop_slope(results: list[PhaseResult], regions: int,
-               variant: str = "core") -> tuple[float, float, dict[str, float]] | None:
-    """(calls per repository per region, constant calls per region, the slope by service) of
-    the no-op plan, fitted through the two largest sizes of the variant."""
-    noop = sorted((r for r in results if r.variant == variant and r.phase == "plan (no changes)"
-                   and r.ok), key=lambda r: r.size)
-    if len(noop) < 2:
-        return None
-    a, b = noop[-2], noop[-1]
-    per = (b.size - a.size) * regions
-    slope = (b.calls - a.calls) / per
-    constant = (a.calls - slope * a.size * regions) / regions
-    by_service = {s: (b.by_service.get(s, 0) - a.by_service.get(s, 0)) / per
-                  for s in sorted(set(a.by_service) | set(b.by_service))}
-    return slope, constant, {s: v for s, v in by_service.items() if v}
-
-
-def render(results: list[PhaseResult], settings: dict[str, Any], throughput: dict[str, float],
-           startup: dict[str, float], command: str) -> str:
-    lines = [
-        "# ecrrep benchmark results",
-        "",
-        f"Generated by `{command}` on {settings['date']} (do not edit by hand; run it again).",
-        "",
-        "## Machine",
-        "",
-        *[f"- {k}: {v}" for k, v in settings["machine"].items()],
-        "",
-        "## Set-up",
-        "",
-        f"- A moto server in its own process, behind a proxy on 127.0.0.1 that adds "
-        f"{settings['latency_ms']:g} ms to every call and counts calls by action "
-        "(benchmarks/latency_proxy.py); ecrrep reaches it through `AWS_ENDPOINT_URL`.",
-        f"- `--parallelism {settings['parallelism']}`; {settings['regions']} regions "
-        "(source + 2 destinations); every phase is a fresh `ecrrep` process.",
-        "- Spec: the example spec's shape with N repositories (the example's two repositories "
-        "taken in turn, renamed). The **core** rows turn monitoring, notifications and "
-        "cleanup off, so that they measure the per-repository work: repositories, lifecycle "
-        "and repository policies in every region, the replication rule, IAM roles. "
-        "**full example** rows keep those parts as the example spec has them.",
-        "- Calls are counted at the proxy (every attempt, retries included); mutating = "
-        "Create/Put/Delete/Update/Tag/... actions. Peak RSS and CPU time (user + system) are "
-        "the ecrrep process's own (`os.wait4`). Emulator ms/call is the mean time the moto "
-        "server took to answer, measured at the proxy (latency excluded).",
-        "- Floor = max(calls x latency / parallelism, calls / emulator throughput); "
-        "ratio = wall / floor. Wall time includes the process start-up (Python, botocore, "
-        "pydantic imports).",
-        "",
-        "## Emulator and start-up",
-        "",
-        f"- Emulator throughput (DescribeRegistry, raw HTTP, {settings['parallelism']} "
-        f"connections): {throughput['start']:.0f} calls/s at the start of the run, "
-        f"{throughput['end']:.0f} calls/s at the end. Floors use the first figure.",
-        f"- At {settings['latency_ms']:g} ms and parallelism {settings['parallelism']} the "
-        f"latency alone allows {settings['parallelism'] / settings['latency_s']:.0f} calls/s: "
-        + ("**the emulator is the bottleneck**, so the floor is the emulator's."
-           if throughput["start"] < settings["parallelism"] / settings["latency_s"]
-           else "latency, not the emulator, sets the floor."),
-        f"- `ecrrep --help`: {startup['help']:.3f} s; `ecrrep --version`: "
-        f"{startup['version']:.3f} s (median of {STARTUP_RUNS - 1} runs; target < "
-        f"{TARGET_STARTUP_S} s).",
-        "",
-        "## Results",
-        "",
-        "| N | spec | phase | wall s | API calls | mutating | calls/repo/region | "
-        "peak RSS MB | ecrrep CPU s | emulator ms/call | latency floor s | emulator floor s "
-        "| ratio | status |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
-    ]
-    for r in results:
-        per = r.calls / (r.size * settings["regions"])
-        status = "ok" if r.ok else f"FAILED ({r.note})"
-        if r.ok and r.ecrrep_calls is not None and r.ecrrep_calls != r.calls:
-            status += f" (ecrrep -v said {r.ecrrep_calls})"
-        lines.append(
-            f"| {r.size} | {r.variant} | {r.phase} | {r.wall_s:.2f} | {r.calls} | {r.mutating} "
-            f"| {per:.2f} | {r.rss_mb:.0f} | {r.cpu_s:.2f} | {r.emulator_ms:.1f} "
-            f"| {r.floors['latency']:.2f} | "
-            f"{r.floors['emulator']:.2f} | {r.ratio:.2f} | {status} |"
-        )
-    lines += ["", "Calls by service:", ""]
-    for r in results:
-        services = ", ".join(f"{s} {n}" for s, n in r.by_service.items()) or "none"
-        lines.append(f"- N={r.size} {r.variant}, {r.phase}: {services}")
-    lines += ["", "## Reading the results", ""]
-    lines += observations(results, settings)
-    lines += ["", "## Targets", ""]
-    lines += targets(results, settings, startup)
-    return "\n".join(lines) + "\n"
-
-
-def observations(results: list[PhaseResult], settings: dict[str, Any]) -> list[str]:
-    """What the figures say, computed from them: fixed costs, drawing, time per call."""
-    out = []
-    cpus = os.cpu_count() or 1
-    loads = [float(v.split()[0]) for k, v in settings["machine"].items()
-             if k.startswith("Load average")]
-    if any(load > cpus for load in loads):
-        out.append(f"- The machine was busy with other work during the run (load average above "
-                   f"its {cpus} CPUs; see Machine): the emulator, the proxy and ecrrep shared "
-                   "the CPUs with it, so the times here are pessimistic.")
-    out.append("- A phase with few calls (a plan of an empty account) has a floor of a few "
-               "hundredths of a second: its time is the process start-up, the spec and the "
-               "output (and, in the first phase, the emulator setting up its backends after a "
-               "reset), so its ratio says nothing about the reads.")
-    by = {(r.size, r.variant, r.phase): r for r in results}
-    for (size, variant, phase), r in by.items():
-        if phase != "plan (no changes)" or not r.ok:
-            continue
-        drawn = by.get((size, variant, "plan (empty account)"))
-        as_json = by.get((size, variant, "plan --json (empty)"))
-        parts = [f"N={size} {variant}"]
-        if drawn and as_json:
-            parts.append(f"drawing the empty account's plan ({drawn.summary or 'its changes'}) "
-                         f"takes {max(0.0, drawn.wall_s - as_json.wall_s):.2f} s (plan minus "
-                         "plan --json)")
-            fixed = as_json.wall_s
-            reading = max(0.0, r.wall_s - fixed)
-            parts.append(f"a run's fixed cost (start-up, spec, a few calls: plan --json of the "
-                         f"empty account) is {fixed:.2f} s; without it the no-op plan's "
-                         f"{r.calls} calls take {reading:.2f} s, "
-                         f"{reading / r.floor_s:.2f}x the floor")
-            per_call = reading * settings["parallelism"] / r.calls * 1000 if r.calls else 0
-            parts.append(f"so a call holds a worker {per_call:.0f} ms on average, for "
-                         f"{settings['latency_ms']:g} ms of latency + {r.emulator_ms:.1f} ms "
-                         "in the emulator (the rest: ecrrep's and the proxy's own work, and "
-                         "waiting for a CPU)")
-        out.append("- " + "; ".join(parts) + ".")
-    return out
-
-
-def targets(results: list[PhaseResult], settings: dict[str, Any],
-            startup: dict[str, float]) -> list[str]:
-    out = []
-
-    def verdict(passed: bool) -> str:
-        return "met" if passed else "**missed**"
-
-    for variant in ("core", "full example"):
-        fit = noop_slope(results, settings["regions"], variant)
-        if fit:
-            slope, constant, by_service = fit
-            services = ", ".join(f"{s} {v:.2f}" for s, v in by_service.items())
-            out.append(f"- No-op plan calls, {variant} spec: {slope:.2f} per repository per "
-                       f"region ({services}) + {constant:.1f} per region (target ≤ "
-                       f"{TARGET_CALLS_PER_REPO_REGION} per repository per region): "
-                       f"{verdict(slope <= TARGET_CALLS_PER_REPO_REGION)}.")
-    for r in results:
-        if r.variant == "core" and r.phase == "plan (no changes)" and r.size in (100, 1000):
-            text = (f"- No-op plan at N={r.size}: {r.wall_s:.2f} s, {r.ratio:.2f}x the floor "
-                    f"of {r.floor_s:.2f} s (target ≤ {TARGET_RATIO}x)")
-            passed = r.ok and r.ratio <= TARGET_RATIO
-            if r.size == 1000:
-                text += f", peak RSS {r.rss_mb:.0f} MB (target < {TARGET_RSS_MB} MB)"
-                passed = passed and r.rss_mb < TARGET_RSS_MB
-            out.append(f"{text}: {verdict(passed)}.")
-    noop_applies = [r for r in results if r.phase == "apply (no changes)"]
-    if noop_applies:
-        worst = max(r.mutating for r in noop_applies)
-        out.append(f"- No-op apply mutating calls: at most {worst} "
-                   f"(target 0): {verdict(worst == 0)}.")
-    out.append(f"- `ecrrep --help` {startup['help']:.3f} s (target < {TARGET_STARTUP_S} s): "
-               f"{verdict(startup['help'] < TARGET_STARTUP_S)}.")
-    failed = [r for r in results if not r.ok]
-    if failed:
-        out.append(f"- {len(failed)} phase(s) did not end as expected; see the status column.")
-    return out
-
-
 # -- main ----------------------------------------------------------------------------------
 
 
@@ -580,15 +275,21 @@ def parse_sizes(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Benchmark ecrrep against a moto server behind a latency proxy.")
-    parser.add_argument("--sizes", type=parse_sizes, default=[10, 100, 1000],
-                        help="repository counts, comma-separated (default 10,100,1000)")
+        description="Benchmark ecrrep against moto servers behind a latency proxy.")
+    parser.add_argument("--sizes", type=parse_sizes, default=[10, 100, 1000, 5000],
+                        help="repository counts, comma-separated (default 10,100,1000,5000)")
     parser.add_argument("--full-sizes", type=lambda s: parse_sizes(s) if s else [],
                         default=[10, 100],
                         help="sizes also run with the example's monitoring, notifications and "
                         "cleanup on (default 10,100; '' for none)")
     parser.add_argument("--latency-ms", type=float, default=40.0,
                         help="latency added to every call (default 40)")
+    parser.add_argument("--far-sizes", type=lambda s: parse_sizes(s) if s else [],
+                        default=[1000],
+                        help="sizes whose core spec runs again at --far-latency-ms (default "
+                        "1000; '' for none)")
+    parser.add_argument("--far-latency-ms", type=float, default=100.0,
+                        help="the latency of a laptop far from its regions (default 100)")
     parser.add_argument("--parallelism", type=int, default=10,
                         help="ecrrep --parallelism (default 10)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
@@ -607,11 +308,12 @@ def main(argv: list[str] | None = None) -> int:
         "regions": region_count(example_shape()),
     }
     workdir = Path(tempfile.mkdtemp(prefix="ecrrep-bench-"))
-    emulator = Emulator()
-    proxy = LatencyProxy(emulator.url, settings["latency_s"]).start()
+    example = example_shape()
+    emulator = Emulators([example["source_region"], *example["destination_regions"]])
+    proxy = LatencyProxy(emulator.url, settings["latency_s"], upstreams=emulator.urls()).start()
     results: list[PhaseResult] = []
     try:
-        print(f"moto server {emulator.url}, proxy {proxy.url} (+{args.latency_ms:g} ms)",
+        print(f"moto servers {emulator.urls()}, proxy {proxy.url} (+{args.latency_ms:g} ms)",
               flush=True)
         throughput = {"start": emulator_throughput(emulator, args.parallelism,
                                                    THROUGHPUT_SECONDS)}
@@ -620,11 +322,16 @@ def main(argv: list[str] | None = None) -> int:
                    "version": startup_seconds(["--version"])}
         print(f"start-up: --help {startup['help']:.3f} s, --version {startup['version']:.3f} s",
               flush=True)
-        runs = [(n, False) for n in args.sizes] + [(n, True) for n in args.full_sizes]
-        for size, full in runs:
-            size_results = run_size(size, full, emulator, proxy, args.parallelism, workdir)
-            add_floors(size_results, settings["latency_s"], args.parallelism,
-                       throughput["start"])
+        main_s, far_s = settings["latency_s"], args.far_latency_ms / 1000
+        runs = ([(n, False, main_s) for n in args.sizes]
+                + [(n, True, main_s) for n in args.full_sizes]
+                + [(n, False, far_s) for n in args.far_sizes])
+        for size, full, latency_s in runs:
+            proxy.latency_s = latency_s
+            label = "" if latency_s == main_s else f", {latency_s * 1000:g} ms"
+            size_results = run_size(size, full, emulator, proxy, args.parallelism, workdir,
+                                    label)
+            add_floors(size_results, args.parallelism, throughput["start"])
             for r in size_results:
                 print(f"    {r.phase:<22} floor {r.floor_s:6.2f} s (latency "
                       f"{r.floors['latency']:.2f}, emulator {r.floors['emulator']:.2f})  "

@@ -1,19 +1,15 @@
-"""The one place that builds boto3 clients, counts calls and turns AWS errors into one line.
+"""The one place that builds boto3 clients and counts their calls.
 
-Resource modules receive an `AwsContext` and ask it for clients; nothing else creates a
-session. Retries, timeouts and the connection pool are botocore's, configured here.
+Resource modules receive an `AwsContext` and ask it for clients and for its work pool; nothing
+else creates a session. Retries, timeouts and the connection pool are botocore's, configured
+here; the AWS error idiom is `ecrrep.aws.errors`, the pool `ecrrep.aws.pool`.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -23,6 +19,9 @@ from botocore.config import Config
 
 from ecrrep import __version__
 from ecrrep.aws.connection import FirstContactRetryLimit
+from ecrrep.aws.errors import AwsError, aws_action, one_line
+from ecrrep.aws.inflight import CallsInFlight, lane_of
+from ecrrep.aws.pool import WorkPool
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -43,135 +42,6 @@ _MUTATING_PREFIXES = (
 
 def is_mutating(operation: str) -> bool:
     return operation.startswith(_MUTATING_PREFIXES)
-
-
-class AwsError(Exception):
-    """An AWS call that failed, as one readable line: action, resource, code and message."""
-
-    def __init__(self, action: str, resource: str, code: str, message: str):
-        self.action = action
-        self.resource = resource
-        self.code = code
-        self.message = message
-        super().__init__(self.line())
-
-    def line(self) -> str:
-        where = f" {self.resource}" if self.resource else ""
-        return f"{self.action}{where}: {self.code}: {self.message}"
-
-
-def translate_error(exc: BaseException, resource: str = "", action: str = "") -> AwsError:
-    """Turn a botocore exception into an AwsError naming what failed."""
-    if isinstance(exc, AwsError):
-        return exc
-    if isinstance(exc, botocore.exceptions.ClientError):
-        error = exc.response.get("Error", {})
-        code = error.get("Code") or str(exc.response.get("ResponseMetadata", {}).get(
-            "HTTPStatusCode", "Unknown"))
-        message = error.get("Message") or str(exc)
-        return AwsError(action or exc.operation_name, resource, code, _one_line(message))
-    if isinstance(exc, botocore.exceptions.NoCredentialsError):
-        return AwsError(action or "Authenticate", resource, "NoCredentials",
-                        "no AWS credentials found (set AWS_PROFILE, --profile or the "
-                        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY variables)")
-    if isinstance(exc, botocore.exceptions.EndpointConnectionError
-                  | botocore.exceptions.ConnectTimeoutError):
-        return AwsError(action or "Connect", resource, "EndpointUnreachable", _one_line(str(exc)))
-    if isinstance(exc, botocore.exceptions.ReadTimeoutError):
-        return AwsError(action or "Read", resource, "ReadTimeout", _one_line(str(exc)))
-    if isinstance(exc, botocore.exceptions.BotoCoreError):
-        return AwsError(action or "Call", resource, type(exc).__name__, _one_line(str(exc)))
-    raise TypeError(f"not an AWS error: {exc!r}")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-AWS_EXCEPTIONS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
-
-
-@contextmanager
-def aws_action(resource: str, action: str = "") -> Iterator[None]:
-    """Translate any AWS failure inside the block into an AwsError about `resource`."""
-    try:
-        yield
-    except AwsError:
-        raise
-    except AWS_EXCEPTIONS as exc:
-        raise translate_error(exc, resource, action) from exc
-
-
-class _NoError(Exception):
-    """Never raised: what `aws_error` hands to `except` when the error is not one it names."""
-
-
-def aws_error(*codes: str) -> type[BaseException]:
-    """For `except aws_error("NoSuchEntity", ...):` — catches an AWS error (a botocore
-    ClientError or our AwsError) with one of `codes`, and nothing else: any other exception,
-    AWS or not, passes on. (amazon.aws's `is_boto3_error_code`: the except clause is
-    evaluated while the exception is being handled, so it can look at it.)"""
-    exc = sys.exc_info()[1]
-    if exc is not None and isinstance(exc, botocore.exceptions.ClientError | AwsError) \
-            and error_code(exc) in codes:
-        return type(exc)
-    return _NoError
-
-
-def retry_on(
-    codes: Iterable[str],
-    call: Callable[[], T],
-    *,
-    what: str,
-    timeout_seconds: float = 120.0,
-    on_wait: Callable[[str], None] | None = None,
-    message_contains: str = "",
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-) -> T:
-    """Call `call`, retrying while AWS answers with one of `codes` (and, if given, a message
-    containing `message_contains`), with exponential backoff (1, 2, 4 … 15 s) for at most
-    `timeout_seconds`; then the last error is raised.
-
-    For the waits botocore does not do: AWS's eventual consistency after a write (a new IAM
-    role is unknown to ECR and Lambda for seconds; Terraform's AWS provider retries these for
-    two minutes). Throttling and 5xx stay botocore's. `on_wait` is told once, before the first
-    wait, so the user sees why nothing happens.
-    """
-    codes = frozenset(codes)
-    deadline = clock() + timeout_seconds
-    delay = 1.0
-    told = False
-    while True:
-        try:
-            return call()
-        except (botocore.exceptions.ClientError, AwsError) as exc:
-            if error_code(exc) not in codes or message_contains not in _message(exc):
-                raise
-            if clock() + delay > deadline:
-                raise
-            if on_wait is not None and not told:
-                on_wait(f"waiting for {what} ({error_code(exc)}: AWS has not caught up yet; "
-                        f"retrying for up to {timeout_seconds:g} s)")
-                told = True
-            sleep(delay)
-            delay = min(delay * 2, 15.0)
-
-
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, botocore.exceptions.ClientError):
-        return str(exc.response.get("Error", {}).get("Message", ""))
-    if isinstance(exc, AwsError):
-        return exc.message
-    return str(exc)
-
-
-def error_code(exc: BaseException) -> str:
-    if isinstance(exc, botocore.exceptions.ClientError):
-        return exc.response.get("Error", {}).get("Code", "")
-    if isinstance(exc, AwsError):
-        return exc.code
-    return ""
 
 
 @dataclass
@@ -201,7 +71,8 @@ class CallStats:
 
 
 class AwsContext:
-    """Clients per (service, region), shared by threads, plus a bounded worker pool."""
+    """Clients per (service, region), shared by threads, at most `parallelism` calls in flight
+    per region (`ecrrep.aws.inflight`), and a work pool with room for all regions at once."""
 
     def __init__(
         self,
@@ -224,15 +95,21 @@ class AwsContext:
         self._retry_limit = FirstContactRetryLimit()
         self._cache: dict[Any, Any] = {}
         self._cache_locks: dict[Any, threading.Lock] = {}
-        self._pool: ThreadPoolExecutor | None = None
+        self._inflight = CallsInFlight(self.parallelism)
+        self._pool = WorkPool(self.parallelism)
         self._account_id: str | None = None
 
     # -- clients -----------------------------------------------------------------------------
 
     def client_config(self, retries: bool = True) -> Config:
+        """Retries are botocore's: the retry mode (standard unless AWS_RETRY_MODE or the
+        profile's `retry_mode` says otherwise, e.g. adaptive) and the attempts are the user's
+        where they set them; ecrrep only raises the default attempts."""
         if retries:
-            retry: dict[str, Any] = {"mode": os.environ.get("AWS_RETRY_MODE", "standard")}
-            if not os.environ.get("AWS_MAX_ATTEMPTS"):
+            # Leaving out "mode" lets botocore read AWS_RETRY_MODE / retry_mode (default
+            # standard); https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+            retry: dict[str, Any] = {}
+            if self._configured_max_attempts() is None:
                 # total_max_attempts counts the first attempt, as AWS_MAX_ATTEMPTS does;
                 # botocore's max_attempts would count retries only (11 attempts in all).
                 retry["total_max_attempts"] = DEFAULT_MAX_ATTEMPTS
@@ -247,8 +124,17 @@ class AwsContext:
             retries=retry,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             read_timeout=READ_TIMEOUT_SECONDS,
+            # Each client is one region's (or the global services'): its own connections, as
+            # many as the calls that region may have in flight.
             max_pool_connections=self.parallelism + 2,
         )
+
+    def _configured_max_attempts(self) -> int | None:
+        """AWS_MAX_ATTEMPTS or the profile's max_attempts, if set."""
+        try:
+            return self._session.get_config_variable("max_attempts")
+        except botocore.exceptions.BotoCoreError:  # a missing profile: create_client says so
+            return None
 
     def client(self, service: str, region: str, retries: bool = True) -> Any:
         """The shared client for (service, region); `retries=False` gives a separate one
@@ -265,6 +151,7 @@ class AwsContext:
                 events.register_first(f"needs-retry.{service_event}",
                                       self._retry_limit.needs_retry)
                 events.register("before-call.*.*", self._count_call)
+                self._bound_calls(events, lane_of(service, region))
                 events.register("before-send.*.*", self._count_attempt)
                 self._clients[key] = client
             return client
@@ -280,7 +167,17 @@ class AwsContext:
         except ValueError as exc:
             # botocore's "Invalid endpoint: URL" (from --endpoint-url or AWS_ENDPOINT_URL*).
             raise AwsError("Connect", f"{service} ({region})", "InvalidEndpoint",
-                           _one_line(str(exc))) from exc
+                           one_line(str(exc))) from exc
+
+    def _bound_calls(self, events: Any, lane: str) -> None:
+        """Hold each call of this client to its region's bound, and give the pool workers
+        for a region it has not seen yet."""
+        events.register("before-call.*.*", lambda **_: self._inflight.enter(lane))
+        events.register("after-call.*.*", lambda **_: self._inflight.leave(lane))
+        events.register("after-call-error.*.*", lambda **_: self._inflight.leave(lane))
+        # Parallelism 1 stays one call at a time in all: a serial run, call by call the same.
+        if self._inflight.add_lane(lane) and self.parallelism > 1:
+            self._pool.grow(self.parallelism * len(self._inflight.lanes()))
 
     def _count_call(self, model: Any, **_: Any) -> None:
         with self._stats_lock:
@@ -294,24 +191,19 @@ class AwsContext:
         with self._stats_lock:
             return CallStats(Counter(self._calls), self._attempts)
 
-    def credentials_secrets(self) -> list[str]:
-        """The secret parts of the credentials in use, so output can be checked against them."""
-        creds = self._session.get_credentials()
-        if creds is None:
-            return []
-        frozen = creds.get_frozen_credentials()
-        return [s for s in (frozen.secret_key, frozen.token) if s]
-
     def resolved_secrets(self) -> list[str]:
-        """The credentials' secrets if a client already resolved them (else none: resolving
-        here could wait on the instance metadata service)."""
+        """The secret parts of the credentials in use, so output can be checked against them,
+        if a client already resolved them (else none: resolving here could wait on the
+        instance metadata service)."""
         with self._lock:
             if not self._clients:
                 return []
         try:
-            return self.credentials_secrets()
+            creds = self._session.get_credentials()
+            frozen = creds.get_frozen_credentials() if creds is not None else None
         except Exception:  # a broken credential chain is reported by the call that used it
             return []
+        return [s for s in (frozen.secret_key, frozen.token) if s] if frozen else []
 
     # -- account ----------------------------------------------------------------------------
 
@@ -328,33 +220,10 @@ class AwsContext:
     # -- concurrency and shared reads --------------------------------------------------------
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-        """Run fn over items on the shared pool of `parallelism` workers; results in input
-        order, first error raised (after an error no new item starts).
-
-        A map called from inside a pool worker (a kind reading its repositories while the
-        engine reads every kind at once) is run by that worker itself, helped by whichever
-        workers are idle: no worker ever waits for an item that no thread is running, so the
-        bounded pool cannot deadlock on itself, and at most `parallelism` items run at once.
-        """
-        items = list(items)
-        if len(items) <= 1 or self.parallelism == 1:
-            return [fn(item) for item in items]
-        batch = _Batch(fn, items)
-        pool = self._worker_pool()
-        inside = _in_pool_worker()
-        for _ in range(min(len(items), self.parallelism) - (1 if inside else 0)):
-            pool.submit(batch.drain)
-        if inside:
-            batch.drain()
-        return batch.results()
-
-    def _worker_pool(self) -> ThreadPoolExecutor:
-        with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(
-                    self.parallelism, thread_name_prefix=_POOL_THREAD_PREFIX
-                )
-            return self._pool
+        """Run fn over items on the shared work pool (see `WorkPool.map`). An item's region,
+        by which the pool spreads items over regions, is its `region` attribute (changes,
+        resources, records), a tuple's first element, or a string item itself."""
+        return self._pool.map(fn, items, lane=_item_region)
 
     def cached(self, key: Any, compute: Callable[[], T]) -> T:
         """Compute a shared read once per run, even when several threads ask at once."""
@@ -380,81 +249,13 @@ class AwsContext:
             self._cache.pop(key, None)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        self._pool.close()
 
 
-_POOL_THREAD_PREFIX = "ecrrep-pool"
-
-
-def _in_pool_worker() -> bool:
-    return threading.current_thread().name.startswith(_POOL_THREAD_PREFIX)
-
-
-class _Batch:
-    """The items of one `AwsContext.map`: each thread that calls `drain` takes the next item
-    not yet started, until none is left; `results` waits for the items being run."""
-
-    def __init__(self, fn: Callable[[Any], Any], items: list[Any]):
-        self._fn = fn
-        self._items = items
-        self._results: list[Any] = [None] * len(items)
-        self._errors: dict[int, BaseException] = {}
-        self._next = 0
-        self._running = 0
-        self._cancelled = False
-        self._cond = threading.Condition()
-
-    def _take(self) -> int | None:
-        with self._cond:
-            if self._errors or self._cancelled or self._next >= len(self._items):
-                return None
-            index = self._next
-            self._next += 1
-            self._running += 1
-            return index
-
-    def _settle(self, index: int, result: Any = None, error: BaseException | None = None) -> None:
-        with self._cond:
-            if error is not None:
-                self._errors[index] = error
-            else:
-                self._results[index] = result
-            self._running -= 1
-            self._cond.notify_all()
-
-    def drain(self) -> None:
-        while (index := self._take()) is not None:
-            try:
-                result = self._fn(self._items[index])
-            except BaseException as exc:  # handed to the thread waiting in results()
-                self._settle(index, error=exc)
-                return
-            self._settle(index, result)
-
-    def _settled(self) -> bool:
-        nothing_left = self._errors or self._cancelled or self._next >= len(self._items)
-        return bool(nothing_left) and self._running == 0
-
-    def results(self) -> list[Any]:
-        try:
-            with self._cond:
-                self._cond.wait_for(self._settled)
-        except BaseException:
-            # Interrupted (Ctrl-C): start nothing more; the items in flight finish on their own.
-            with self._cond:
-                self._cancelled = True
-            raise
-        if self._errors:
-            raise self._errors[min(self._errors)]
-        return self._results
-
-
-def paginate(client: Any, operation: str, result_key: str, **params: Any) -> list[Any]:
-    """Every item of a paginated listing, using botocore's paginator for the operation."""
-    paginator = client.get_paginator(operation)
-    items: list[Any] = []
-    for page in paginator.paginate(**params):
-        items.extend(page.get(result_key, []))
-    return items
+def _item_region(item: Any) -> str | None:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, tuple):
+        return item[0] if item and isinstance(item[0], str) else None
+    region = getattr(item, "region", None)
+    return region if isinstance(region, str) else None

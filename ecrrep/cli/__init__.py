@@ -90,7 +90,8 @@ class EcrrepGroup(click.Group):
 @click.option("-v", "--verbose", count=True,
               help="Tracebacks on errors, API call counts, images a lifecycle change expires.")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=10, show_default=True,
-              help="How many AWS calls run at once.")
+              help="AWS calls in flight at once in each region (IAM counts as one more "
+                   "region); 1 runs one call at a time in all.")
 @click.version_option(package_name="ecrrep", prog_name="ecrrep")
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, profile: str | None,

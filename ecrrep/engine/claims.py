@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ecrrep.aws.context import aws_action, paginate
+from ecrrep.aws import aws_action, paginate
 from ecrrep.spec import naming
 
 if TYPE_CHECKING:

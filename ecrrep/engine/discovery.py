@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws.context import aws_action, paginate
+from ecrrep.aws import aws_action, paginate
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.spec import naming
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ecrrep.aws.context import AWS_EXCEPTIONS, AwsError, translate_error
+from ecrrep.aws import AWS_EXCEPTIONS, AwsError, translate_error
 from ecrrep.engine import claims, discovery
 from ecrrep.engine.diff import DiffOptions
 from ecrrep.engine.implied import without_implied_deletions

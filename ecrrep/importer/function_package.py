@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ecrrep.aws.context import AWS_EXCEPTIONS, error_code
+from ecrrep.aws import AWS_EXCEPTIONS, error_code
 from ecrrep.cleanup.function.config import CleanupConfig, ConfigError
 from ecrrep.cleanup.package import PREVIOUS_SETTINGS_ENTRY, SETTINGS_ENTRY
 

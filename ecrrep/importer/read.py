@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws.context import aws_action
+from ecrrep.aws import aws_action
 from ecrrep.importer import replication
 from ecrrep.importer.assemble import Note, Registry, residual_notes, spec_dict
 from ecrrep.spec import naming

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws.context import aws_action, error_code, paginate
+from ecrrep.aws import aws_action, aws_error, paginate
 from ecrrep.lifecycle.evaluate import PolicyError, and_rules, expired_images
 
 if TYPE_CHECKING:
@@ -57,10 +57,8 @@ def read_images(ctx: AwsContext, region: str, repository: str) -> list[dict[str,
     with aws_action(f"{repository} ({region})", "DescribeImages"):
         try:
             return paginate(client, "describe_images", "imageDetails", repositoryName=repository)
-        except Exception as exc:
-            if error_code(exc) == "RepositoryNotFoundException":
-                return []
-            raise
+        except aws_error("RepositoryNotFoundException"):
+            return []
 
 
 def preview(change: Change, images: list[dict[str, Any]], now: datetime) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ecrrep.aws.context import aws_action
+from ecrrep.aws import aws_action
 from ecrrep.cleanup.function import metrics
 from ecrrep.replication.compare import gaps_to_classify, make_report
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws.context import AWS_EXCEPTIONS, aws_action, error_code, paginate
+from ecrrep.aws import AWS_EXCEPTIONS, aws_action, aws_error, error_code, paginate
 from ecrrep.replication.compare import image_record, repository_settings
 from ecrrep.replication.model import ReplicationStatus, RepositoryState
 from ecrrep.resources.ecr_listing import describe_under_prefix
@@ -74,10 +74,8 @@ def _read_part(ctx: AwsContext, region: str, description: dict[str, Any], part: 
         kind = LIFECYCLE_POLICIES if part == "lifecycle" else REPOSITORY_POLICIES
         try:
             return kind.get_text(client, name)
-        except AWS_EXCEPTIONS as exc:
-            if error_code(exc) in kind.not_found_codes:
-                return None
-            raise
+        except aws_error(*kind.not_found_codes):
+            return None
 
 
 class ReplicationStatusReader:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws.context import AwsError, aws_action, aws_error, paginate
+from ecrrep.aws import AwsError, aws_action, aws_error, paginate
 from ecrrep.cleanup.function import metrics
 from ecrrep.engine.diff import tag_changes
 from ecrrep.engine.plan import Change, Resource

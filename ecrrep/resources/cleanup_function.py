@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws.context import AwsError, aws_action, aws_error
+from ecrrep.aws import AwsError, aws_action, aws_error
 from ecrrep.cleanup import package as lambda_package
 from ecrrep.cleanup.function.config import CleanupConfig
 from ecrrep.cleanup.function.ownership import OWNERSHIP_TAG

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws.context import aws_action, error_code
+from ecrrep.aws import aws_action, error_code
 from ecrrep.engine import claims
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target

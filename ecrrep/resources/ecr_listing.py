@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws.context import aws_action, paginate
+from ecrrep.aws import aws_action, paginate
 from ecrrep.engine import claims, discovery
 from ecrrep.spec.naming import OWNERSHIP_TAG
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws.context import AwsError, aws_error, error_code, paginate
+from ecrrep.aws import AwsError, aws_error, error_code, paginate
 from ecrrep.engine.diff import tag_changes
 from ecrrep.resources.ecr_listing import dict_to_tags, tags_to_dict
 from ecrrep.spec import naming

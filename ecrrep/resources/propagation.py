@@ -14,7 +14,7 @@ no upper bound. The calls that check a principal are refused meanwhile:
 Terraform's AWS provider retries exactly these for its `propagationTimeout` of two minutes
 (internal/service/ecr/repository_policy.go, `RetryWhenIsAErrorMessageContains`; and
 internal/service/lambda/function.go, `retryFunctionOp`). We do the same through
-`ecrrep.aws.context.retry_on`, and say on stderr that we wait, once, so a pause is never a mystery.
+`ecrrep.aws.retry_on`, and say on stderr that we wait, once, so a pause is never a mystery.
 
 EventBridge PutTargets needs no such wait: it stores the target's RoleArn without assuming it;
 a role not yet usable only delays delivery, which EventBridge retries for up to 24 hours
@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from ecrrep.aws.context import retry_on
+from ecrrep.aws import retry_on
 
 T = TypeVar("T")
 

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
 
-from ecrrep.aws.context import DEFAULT_MAX_ATTEMPTS, AwsError, aws_action, error_code
+from ecrrep.aws import AwsError, aws_action, error_code
+from ecrrep.aws.context import DEFAULT_MAX_ATTEMPTS
 from ecrrep.engine import claims, ownership
 from ecrrep.engine.diff import DiffOptions, DiffRules, diff_resources
 from ecrrep.engine.plan import Change, Resource

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws.context import aws_action
+from ecrrep.aws import aws_action
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources import event_rules
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target

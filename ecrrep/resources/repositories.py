@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws.context import aws_action, error_code
+from ecrrep.aws import aws_action, error_code
 from ecrrep.engine import claims
 from ecrrep.engine.diff import DiffOptions, DiffRules, tag_changes
 from ecrrep.engine.plan import Change, Resource

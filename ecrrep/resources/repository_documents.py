@@ -9,7 +9,7 @@ from abc import abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ecrrep.aws.context import aws_action, error_code
+from ecrrep.aws import aws_action, error_code
 from ecrrep.engine import claims, ownership
 from ecrrep.engine.diff import DiffOptions, DiffRules
 from ecrrep.engine.plan import Change, Resource

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from ecrrep.aws.context import aws_action, error_code, paginate
+from ecrrep.aws import aws_action, error_code, paginate
 from ecrrep.engine.diff import tag_changes
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import GLOBAL_REGION, ApplyOptions, ResourceKind, Target

@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws.context import aws_action, error_code, paginate
+from ecrrep.aws import aws_action, error_code, paginate
 from ecrrep.engine.diff import DiffOptions, tag_changes
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target

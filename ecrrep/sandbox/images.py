@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ecrrep.aws.context import error_code
+from ecrrep.aws import aws_error
 
 MANIFEST_MEDIA_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 CONFIG_MEDIA_TYPE = "application/vnd.docker.container.image.v1+json"
@@ -68,9 +68,8 @@ def put_image(
             params["imageTag"] = tag
         try:
             digest = ecr.put_image(**params)["image"]["imageId"]["imageDigest"]
-        except Exception as exc:
-            if error_code(exc) != "ImageAlreadyExistsException":
-                raise
+        except aws_error("ImageAlreadyExistsException"):
+            pass
     if not digest and tags:
         digest = image_digest(ecr, repository, tags[0])
     return digest

@@ -11,7 +11,9 @@ validation, and `Spec` runs it on itself so that a spec built in code obeys the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from annotated_types import Interval, Len, MaxLen, MinLen
@@ -237,11 +239,24 @@ class RepositorySpec(_Strict):
             ("repository policy", self.policy and documents.normalise_policy(self.policy),
              ECR_REPOSITORY_POLICY_LIMIT),
         ):
-            size = len(documents.policy_text(document)) if document is not None else 0
+            size = _sent_length(document) if document is not None else 0
             if size > limit:
                 raise ValueError(f"the {what} would be {size} characters; ECR takes at "
                                  f"most {limit}")
         return self
+
+
+def _sent_length(document: Any) -> int:
+    """The length of the document as ecrrep sends it. Repositories mostly share their rules:
+    the indented text (json's slow, pure-Python path) is made once per distinct document."""
+    return _sent_length_of(json.dumps(document, sort_keys=True, separators=(",", ":")))
+
+
+@lru_cache(maxsize=1024)
+def _sent_length_of(compact: str) -> int:
+    from ecrrep.spec import documents
+
+    return len(documents.policy_text(json.loads(compact)))
 
 
 class IamSpec(_Strict):

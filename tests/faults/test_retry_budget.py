@@ -10,7 +10,8 @@ from __future__ import annotations
 import botocore.retries.standard
 import pytest
 
-from ecrrep.aws.context import AwsContext, AwsError, aws_action
+from ecrrep.aws import AwsError, aws_action
+from ecrrep.aws.context import AwsContext
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from ecrrep.aws.context import AwsError
+from ecrrep.aws import AwsError
 from ecrrep.resources import event_rules
 
 BUS = "arn:aws:events:us-east-1:123456789012:event-bus/default"

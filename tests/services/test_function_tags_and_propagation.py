@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from ecrrep.aws.context import AwsError
+from ecrrep.aws import AwsError
 from ecrrep.resources import cleanup_function, propagation
 from tests.support.in_process_plans import PROJECT, converge, fresh_ctx, make_spec
 

@@ -7,7 +7,8 @@ import json
 import boto3
 import pytest
 
-from ecrrep.aws.context import AwsContext, AwsError
+from ecrrep.aws import AwsError
+from ecrrep.aws.context import AwsContext
 from ecrrep.engine.diff import DiffOptions
 from ecrrep.engine.plan import Change
 from ecrrep.engine.planner import apply_plan, plan_for

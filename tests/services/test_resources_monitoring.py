@@ -7,7 +7,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from ecrrep.aws.context import AwsError
+from ecrrep.aws import AwsError
 from ecrrep.cleanup import package as lambda_package
 from ecrrep.engine.plan import Change
 from ecrrep.engine.planner import apply_plan, plan_for, read_target

@@ -5,7 +5,8 @@ from __future__ import annotations
 import botocore.exceptions
 import pytest
 
-from ecrrep.aws.context import AwsError, aws_action, error_code, is_mutating, translate_error
+from ecrrep.aws import AwsError, aws_action, error_code, translate_error
+from ecrrep.aws.context import is_mutating
 
 
 def client_error(code: str, message: str, operation: str) -> botocore.exceptions.ClientError:
@@ -58,7 +59,7 @@ def _client_error(code: str, message: str = "m") -> ClientError:
 
 
 def test_aws_error_catches_only_the_codes_it_names():
-    from ecrrep.aws.context import aws_error
+    from ecrrep.aws import aws_error
 
     try:
         raise _client_error("RepositoryNotFoundException")
@@ -78,7 +79,7 @@ def test_aws_error_catches_only_the_codes_it_names():
 
 
 def test_retry_on_waits_out_the_named_error_then_succeeds():
-    from ecrrep.aws.context import retry_on
+    from ecrrep.aws import retry_on
 
     answers = [_client_error("InvalidParameterException", "Principal not found")] * 3
     waits: list[float] = []
@@ -98,7 +99,7 @@ def test_retry_on_waits_out_the_named_error_then_succeeds():
 
 
 def test_retry_on_gives_up_at_the_deadline_and_ignores_other_errors():
-    from ecrrep.aws.context import retry_on
+    from ecrrep.aws import retry_on
 
     waits: list[float] = []
 
