@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ecrrep.aws.connection import credential_variable_problems, endpoint_url_problem
-from ecrrep.aws.context import AWS_EXCEPTIONS, AwsContext, AwsError, CallStats, translate_error
+from ecrrep.aws.context import AwsContext, CallStats
+from ecrrep.aws.errors import AWS_EXCEPTIONS, AwsError, translate_error
 from ecrrep.aws.scrub import register_secret
 from ecrrep.workflows import WorkflowError
 
