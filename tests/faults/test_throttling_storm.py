@@ -10,9 +10,9 @@ from collections import Counter
 
 import pytest
 
+from tests.support.account_snapshot import account_snapshot, differences
 from tests.support.fault_proxy import Call, via
 from tests.support.fault_runs import REGIONS, clean_run_snapshot
-from tests.support.account_snapshot import account_snapshot, differences
 
 pytestmark = pytest.mark.e2e
 
