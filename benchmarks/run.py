@@ -218,7 +218,9 @@ def run_size(size: int, full: bool, emulator: Emulators, proxy: LatencyProxy, pa
     results = []
     for index, phase in enumerate(PHASES):
         proxy.reset_counts()
-        cmd = [*ecrrep_command(), "-v", "--parallelism", str(parallelism), "-c", str(spec_path),
+        # As a user runs it: no -v, which would list every resource of a folded plan (the
+        # calls are counted at the proxy, not taken from ecrrep's own -v count).
+        cmd = [*ecrrep_command(), "--parallelism", str(parallelism), "-c", str(spec_path),
                *phase.args]
         log = spec_path.with_name(f"{spec_path.stem}-{index}")
         code, wall, rss, cpu, stdout, stderr = run_measured(cmd, env, workdir, log)
