@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws.context import aws_action, paginate
+from ecrrep.aws.tagging import tags_to_dict
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.spec import naming
 
@@ -45,8 +46,7 @@ def _tagged(ctx: AwsContext, spec: Spec, region: str) -> dict[str, dict[str, str
     with aws_action(f"resources tagged {naming.OWNERSHIP_TAG}={spec.project} ({region})",
                     "GetResources"):
         found = paginate(client, "get_resources", "ResourceTagMappingList", **params)
-    return {m["ResourceARN"]: {t["Key"]: t["Value"] for t in m.get("Tags", [])}
-            for m in found}
+    return {m["ResourceARN"]: tags_to_dict(m.get("Tags")) for m in found}
 
 
 def repository_name_of(arn: str) -> str | None:

@@ -30,16 +30,11 @@ from ecrrep.resources import (
     dashboard,
     replication_events,
     schedule,
+    subscription,
     topic,
 )
-from ecrrep.resources.alarms import (
-    ALARM_FIELDS,
-    GIB,
-    desired_alarms,
-    is_our_alarm_name,
-    namespaces_of,
-    normalise_alarm,
-)
+from ecrrep.resources.alarm_definitions import GIB, desired_alarms, is_our_alarm_name
+from ecrrep.resources.alarm_documents import ALARM_FIELDS, namespaces_of, normalise_alarm
 from ecrrep.resources.base import GLOBAL_REGION, Target
 from ecrrep.resources.cleanup_function import HANDLER, function_attrs, function_settings
 from ecrrep.resources.dashboard import dashboard_body, parse_body
@@ -47,12 +42,12 @@ from ecrrep.resources.event_rules import normalise_targets
 from ecrrep.resources.replication_events import FAILED_REPLICATION_PATTERN, forwarding_role_policy
 from ecrrep.resources.roles import role_designs
 from ecrrep.resources.schedule import permission_from_policy
-from ecrrep.resources.topic import (
+from ecrrep.resources.subscription import (
     STATUS_CONFIRMED,
     STATUS_PENDING,
     subscription_resources,
-    topic_policy,
 )
+from ecrrep.resources.topic import topic_policy
 from ecrrep.spec import naming
 from ecrrep.spec.models import Spec
 from tests.conftest import EXAMPLE_SPEC
@@ -64,7 +59,7 @@ TOPIC_ARN = f"arn:aws:sns:us-east-1:{ACCOUNT}:{PROJECT}-alerts"
 OPTIONS = DiffOptions(PROJECT)
 ALARMS, DASHBOARD, FUNCTION = alarms.KIND, dashboard.KIND, cleanup_function.KIND
 SCHEDULE, EVENT_RULES = schedule.KIND, replication_events.KIND
-TOPIC, SUBSCRIPTION_KIND = topic.KIND, topic.SUBSCRIPTION_KIND
+TOPIC, SUBSCRIPTION_KIND = topic.KIND, subscription.KIND
 ALLOWED_NAMESPACES = {"AWS/ECR", metrics.NAMESPACE}
 
 
