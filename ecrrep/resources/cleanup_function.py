@@ -176,7 +176,9 @@ class LambdaFunctionKind(ResourceKind):
                          facts={"arn": configuration["FunctionArn"]})]
 
     def create(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
-        client = ctx.client("lambda", change.region)
+        self._create(ctx.client("lambda", change.region), change)
+
+    def _create(self, client: Any, change: Change) -> None:
         after = change.after or {}
         params = {
             "FunctionName": change.name,
