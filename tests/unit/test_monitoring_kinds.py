@@ -9,6 +9,7 @@ import copy
 import hashlib
 import io
 import json
+import re
 import sys
 import zipfile
 from typing import Any
@@ -34,7 +35,7 @@ from ecrrep.resources import (
     topic,
 )
 from ecrrep.resources.alarm_definitions import GIB, desired_alarms, is_our_alarm_name
-from ecrrep.resources.alarm_documents import ALARM_FIELDS, namespaces_of, normalise_alarm
+from ecrrep.resources.alarm_documents import ALARM_FIELDS, normalise_alarm
 from ecrrep.resources.base import GLOBAL_REGION, Target
 from ecrrep.resources.cleanup_function import HANDLER, function_attrs, function_settings
 from ecrrep.resources.dashboard import dashboard_body, parse_body
@@ -61,6 +62,17 @@ ALARMS, DASHBOARD, FUNCTION = alarms.KIND, dashboard.KIND, cleanup_function.KIND
 SCHEDULE, EVENT_RULES = schedule.KIND, replication_events.KIND
 TOPIC, SUBSCRIPTION_KIND = topic.KIND, subscription.KIND
 ALLOWED_NAMESPACES = {"AWS/ECR", metrics.NAMESPACE}
+
+
+def namespaces_of(alarm: dict[str, Any]) -> set[str]:
+    """Every metric namespace an alarm (normalised) watches."""
+    found = {alarm["Namespace"]} if alarm.get("Namespace") else set()
+    for query in alarm.get("Metrics", []):
+        if "MetricStat" in query:
+            found.add(query["MetricStat"]["Metric"]["Namespace"])
+        expression = query.get("Expression", "")
+        found.update(re.findall(r'SCHEMA\(\s*"([^"]+)"', expression))
+    return found
 
 
 def make_spec(edit=None) -> Spec:
