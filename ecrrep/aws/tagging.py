@@ -52,6 +52,11 @@ def is_owned(tags: Mapping[str, str] | None, project: str) -> bool:
     return project_of(tags) == project
 
 
+def ownership_filter(project: str) -> list[dict[str, Any]]:
+    """The tagging API's `TagFilters` for what carries `project`'s ownership tag."""
+    return [{"Key": OWNERSHIP_TAG, "Values": [project]}]
+
+
 def tag_changes(before: Mapping[str, str], after: Mapping[str, str],
                 ) -> tuple[dict[str, str], list[str]]:
     """Tags to set and tag keys to remove. AWS-reserved `aws:` tags are never ours to remove."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws.context import aws_action, paginate
-from ecrrep.aws.tagging import tags_to_dict
+from ecrrep.aws.tagging import ownership_filter, tags_to_dict
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.spec import naming
 
@@ -39,7 +39,7 @@ def tagged_resources(ctx: AwsContext, spec: Spec, region: str) -> dict[str, dict
 
 def _tagged(ctx: AwsContext, spec: Spec, region: str) -> dict[str, dict[str, str]]:
     params: dict[str, Any] = {
-        "TagFilters": [{"Key": naming.OWNERSHIP_TAG, "Values": [spec.project]}]}
+        "TagFilters": ownership_filter(spec.project)}
     if region in spec.regions:
         params["ResourceTypeFilters"] = [REPOSITORY_TYPE]
     client = ctx.client("resourcegroupstaggingapi", region)

@@ -47,6 +47,7 @@ PUBLISHED_PERIOD_SECONDS = 3600
 # Insights query takes the maximum over every DestinationRegion at once.
 MAX_ALARM_METRICS = 10
 
+
 def _region_query_id(region: str) -> str:
     """A metric query id: lowercase letter first, then letters, digits and underscores."""
     return "r_" + region.replace("-", "_")

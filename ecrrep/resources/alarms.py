@@ -19,6 +19,7 @@ from ecrrep.aws.tagging import (
     desired_tags,
     dict_to_tags,
     is_owned,
+    ownership_filter,
     sync_tags,
     tags_to_dict,
 )
@@ -41,7 +42,7 @@ def _indexed_alarm_tags(ctx: AwsContext, region: str, project: str) -> dict[str,
                     "GetResources"):
         mappings = paginate(
             client, "get_resources", "ResourceTagMappingList",
-            TagFilters=[{"Key": naming.OWNERSHIP_TAG, "Values": [project]}],
+            TagFilters=ownership_filter(project),
             ResourceTypeFilters=["cloudwatch:alarm"],
         )
     return {m["ResourceARN"]: tags_to_dict(m.get("Tags")) for m in mappings}

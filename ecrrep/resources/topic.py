@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ecrrep.aws.context import AwsContext
     from ecrrep.spec.models import Spec
 
+
 def topic_policy(spec: Spec, account_id: str) -> dict[str, Any]:
     """Who may publish to the alert topic: our alarms and our replication-failure rule."""
     region = spec.source_region
@@ -65,6 +66,8 @@ NOT_FOUND = ("NotFound", "NotFoundException")
 
 
 @dataclass(frozen=True)
+
+
 class TopicRecord:
     arn: str
     policy: Any
