@@ -1,5 +1,6 @@
-"""The IAM actions ecrrep calls, declared per resource kind and per command, and the
-least-privilege policy built from them (`ecrrep permissions`, the README's list).
+"""The IAM actions ecrrep calls, declared per resource kind (each kind's `iam`, in its own
+module) and per command, and the least-privilege policy built from them (`ecrrep
+permissions`, the README's list).
 
 Resources are scoped to what the spec names wherever the action allows it. Where an action has
 no resource type in the Service Authorization Reference, the policy must say "*" ("If there is
@@ -110,102 +111,25 @@ class KindActions:
 # Every read of repositories, roles' regions and the dashboard goes through the claims (the
 # prefixes and regions we manage), and repositories are also found through the tagging index
 # in every managed region.
-_CLAIMS_READ = (grants("claims_root", "ssm:GetParametersByPath"),
-                grants("claims", "ssm:ListTagsForResource"))
-_REPOSITORY_READ = (*_CLAIMS_READ,
-                    grants("repository_listing", "ecr:DescribeRepositories"),
-                    grants("repository", "ecr:ListTagsForResource"),
-                    grants("none", "tag:GetResources"))
+CLAIMS_READ = (grants("claims_root", "ssm:GetParametersByPath"),
+               grants("claims", "ssm:ListTagsForResource"))
+REPOSITORY_READ = (*CLAIMS_READ,
+                   grants("repository_listing", "ecr:DescribeRepositories"),
+                   grants("repository", "ecr:ListTagsForResource"),
+                   grants("none", "tag:GetResources"))
 
-# Keyed by the kind's `type` (ecrrep.resources.all_kinds()).
-KIND_ACTIONS: dict[str, KindActions] = {
-    # PutParameter with Tags also needs ssm:AddTagsToResource (list_awssystemsmanager.html).
-    "ownership_claim": KindActions(
-        read=_CLAIMS_READ,
-        write=(grants("claims", "ssm:PutParameter", "ssm:AddTagsToResource",
-                      "ssm:ListTagsForResource"),),
-        delete=(grants("claims", "ssm:DeleteParameter"),
-                grants("prefix_claims", "ssm:DeleteParameter"))),
-    "iam_role": KindActions(
-        read=(grants("role", "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies",
-                     "iam:ListAttachedRolePolicies"),),
-        write=(grants("role", "iam:CreateRole", "iam:UpdateAssumeRolePolicy",
-                      "iam:UpdateRoleDescription", "iam:TagRole", "iam:UntagRole",
-                      "iam:PutRolePolicy", "iam:DeleteRolePolicy"),),
-        delete=(grants("role", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
-                       "iam:DeleteRole"),)),
-    "ecr_repository": KindActions(
-        # ListImages and DescribeImages: a repository to delete is refused while it holds images.
-        read=(*_REPOSITORY_READ, grants("repository", "ecr:ListImages", "ecr:DescribeImages")),
-        write=(grants("repository", "ecr:CreateRepository", "ecr:TagResource",
-                      "ecr:UntagResource", "ecr:PutImageTagMutability",
-                      "ecr:PutImageScanningConfiguration"),),
-        delete=(grants("repository", "ecr:DeleteRepository"),)),
-    "ecr_lifecycle_policy": KindActions(
-        # DescribeImages: the plan's preview of what a new policy would expire.
-        read=(*_REPOSITORY_READ, grants("repository", "ecr:GetLifecyclePolicy",
-                                        "ecr:DescribeImages")),
-        write=(grants("repository", "ecr:PutLifecyclePolicy"),),
-        delete=(grants("repository", "ecr:DeleteLifecyclePolicy"),)),
-    "ecr_repository_policy": KindActions(
-        read=(*_REPOSITORY_READ, grants("repository", "ecr:GetRepositoryPolicy")),
-        write=(grants("repository", "ecr:SetRepositoryPolicy"),),
-        delete=(grants("repository", "ecr:DeleteRepositoryPolicy"),)),
-    "ecr_replication_rule": KindActions(
-        read=(*_CLAIMS_READ, grants("none", "ecr:DescribeRegistry")),
-        write=(grants("none", "ecr:PutReplicationConfiguration"),
-               grants("replication_role", "iam:CreateServiceLinkedRole")),
-        delete=(grants("none", "ecr:PutReplicationConfiguration"),)),
-    "sns_topic": KindActions(
-        read=(grants("topic", "sns:GetTopicAttributes", "sns:ListTagsForResource"),),
-        write=(grants("topic", "sns:CreateTopic", "sns:SetTopicAttributes", "sns:TagResource",
-                      "sns:UntagResource"),),
-        delete=(grants("topic", "sns:DeleteTopic"),)),
-    "sns_subscription": KindActions(
-        read=(grants("topic", "sns:ListSubscriptionsByTopic"),),
-        write=(grants("topic", "sns:Subscribe"),),
-        delete=(grants("none", "sns:Unsubscribe"),)),
-    "cloudwatch_alarm": KindActions(
-        # The tagging index finds alarms; each alarm's own tags confirm ownership.
-        read=(grants("alarm", "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"),
-              grants("none", "tag:GetResources")),
-        write=(grants("alarm", "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource",
-                      "cloudwatch:UntagResource"),),
-        delete=(grants("alarm", "cloudwatch:DeleteAlarms"),)),
-    "cloudwatch_dashboard": KindActions(
-        read=(*_CLAIMS_READ,
-              grants("dashboard", "cloudwatch:GetDashboard", "cloudwatch:ListTagsForResource")),
-        write=(grants("dashboard", "cloudwatch:PutDashboard", "cloudwatch:TagResource",
-                      "cloudwatch:UntagResource"),),
-        delete=(grants("dashboard", "cloudwatch:DeleteDashboards"),)),
-    "lambda_function": KindActions(
-        # GetFunction returns tags only to a caller also allowed lambda:ListTags.
-        read=(grants("function", "lambda:GetFunction", "lambda:ListTags"),),
-        write=(grants("function", "lambda:CreateFunction", "lambda:UpdateFunctionCode",
-                      "lambda:UpdateFunctionConfiguration", "lambda:TagResource",
-                      "lambda:UntagResource"),
-               grants("pass_role", "iam:PassRole")),
-        delete=(grants("function", "lambda:DeleteFunction"),)),
-    "cleanup_schedule": KindActions(
-        read=(grants("rule", "events:DescribeRule", "events:ListTargetsByRule",
-                     "events:ListTagsForResource"),
-              grants("function", "lambda:GetPolicy")),
-        write=(grants("rule", "events:PutRule", "events:PutTargets", "events:RemoveTargets",
-                      "events:TagResource", "events:UntagResource"),
-               grants("function", "lambda:AddPermission", "lambda:RemovePermission")),
-        delete=(grants("rule", "events:RemoveTargets", "events:DeleteRule"),
-                grants("function", "lambda:RemovePermission"))),
-    "replication_event_rule": KindActions(
-        read=(grants("rule", "events:DescribeRule", "events:ListTargetsByRule",
-                     "events:ListTagsForResource"),),
-        write=(grants("rule", "events:PutRule", "events:PutTargets", "events:RemoveTargets",
-                      "events:TagResource", "events:UntagResource"),
-               grants("pass_role", "iam:PassRole")),
-        delete=(grants("rule", "events:RemoveTargets", "events:DeleteRule"),)),
-}
+
+def kind_actions() -> dict[str, KindActions]:
+    """What each resource kind declares it calls (its `iam`), by the kind's `type`, in the
+    registry's order."""
+    from ecrrep.resources import all_kinds
+
+    return {kind.type: kind.iam for kind in all_kinds()}
+
 
 ACCOUNT = (grants("none", "sts:GetCallerIdentity"),)
-ALL_KINDS = tuple(KIND_ACTIONS)
+# A command that reads (writes, deletes) every kind.
+ALL_KINDS = ("*",)
 
 
 @dataclass(frozen=True)
@@ -245,13 +169,18 @@ COMMANDS = tuple(COMMAND_ACTIONS)
 def command_grants(command: str) -> list[Grant]:
     """Every grant a command needs (KeyError for a command not declared)."""
     needs = COMMAND_ACTIONS[command]
+    declared = kind_actions()
+
+    def of(kinds: tuple[str, ...]) -> list[KindActions]:
+        return list(declared.values()) if kinds == ALL_KINDS else [declared[k] for k in kinds]
+
     found: list[Grant] = list(ACCOUNT)
-    for kind in needs.reads:
-        found.extend(KIND_ACTIONS[kind].read)
-    for kind in needs.writes:
-        found.extend(KIND_ACTIONS[kind].write)
-    for kind in needs.deletes:
-        found.extend(KIND_ACTIONS[kind].delete)
+    for actions in of(needs.reads):
+        found.extend(actions.read)
+    for actions in of(needs.writes):
+        found.extend(actions.write)
+    for actions in of(needs.deletes):
+        found.extend(actions.delete)
     found.extend(needs.extra)
     return found
 

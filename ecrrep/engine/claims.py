@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ecrrep.aws import aws_action, paginate
+from ecrrep.aws.tagging import is_owned, tags_to_dict
 from ecrrep.spec import naming
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ def _read(ctx: AwsContext, spec: Spec) -> list[Claim]:
             found.append(Claim(*parsed, parameter=parameter["Name"]))
     ours = [c for c in found if c.project == spec.project]
     tagged = ctx.map(lambda c: claim_tags(ctx, spec.source_region, c.parameter), ours)
-    checked = {c.parameter: tags.get(naming.OWNERSHIP_TAG) == spec.project
+    checked = {c.parameter: is_owned(tags, spec.project)
                for c, tags in zip(ours, tagged, strict=True)}
     return [Claim(c.project, c.kind, c.value, c.parameter, checked.get(c.parameter, True))
             for c in found]
@@ -125,7 +126,7 @@ def claim_tags(ctx: AwsContext, region: str, parameter: str) -> dict[str, str]:
     client = ctx.client("ssm", region)
     with aws_action(f"claim {parameter} ({region})", "ListTagsForResource"):
         answer = client.list_tags_for_resource(ResourceType="Parameter", ResourceId=parameter)
-    return {t["Key"]: t["Value"] for t in answer.get("TagList", [])}
+    return tags_to_dict(answer.get("TagList"))
 
 
 def forget_claims(ctx: AwsContext, region: str) -> None:

@@ -49,13 +49,6 @@ def field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[FieldCh
     ]
 
 
-def tag_changes(before: dict[str, str], after: dict[str, str]) -> tuple[dict[str, str], list[str]]:
-    """Tags to set and tag keys to remove. AWS-reserved `aws:` tags are never ours to remove."""
-    to_set = {k: v for k, v in after.items() if before.get(k) != v}
-    to_remove = sorted(k for k in before if k not in after and not k.startswith("aws:"))
-    return to_set, to_remove
-
-
 def diff_resources(
     desired: Iterable[Resource],
     current: Iterable[Resource],

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws import aws_action, paginate
+from ecrrep.aws.tagging import ownership_filter, tags_to_dict
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.spec import naming
 
@@ -38,15 +39,14 @@ def tagged_resources(ctx: AwsContext, spec: Spec, region: str) -> dict[str, dict
 
 def _tagged(ctx: AwsContext, spec: Spec, region: str) -> dict[str, dict[str, str]]:
     params: dict[str, Any] = {
-        "TagFilters": [{"Key": naming.OWNERSHIP_TAG, "Values": [spec.project]}]}
+        "TagFilters": ownership_filter(spec.project)}
     if region in spec.regions:
         params["ResourceTypeFilters"] = [REPOSITORY_TYPE]
     client = ctx.client("resourcegroupstaggingapi", region)
     with aws_action(f"resources tagged {naming.OWNERSHIP_TAG}={spec.project} ({region})",
                     "GetResources"):
         found = paginate(client, "get_resources", "ResourceTagMappingList", **params)
-    return {m["ResourceARN"]: {t["Key"]: t["Value"] for t in m.get("Tags", [])}
-            for m in found}
+    return {m["ResourceARN"]: tags_to_dict(m.get("Tags")) for m in found}
 
 
 def repository_name_of(arn: str) -> str | None:

@@ -79,6 +79,13 @@ def validation_commands(spec: Spec) -> str:
 
 def outputs_from(spec: Spec, current: list[Resource]) -> dict[str, Any]:
     """The outputs that have a value, from what the kinds read (only what we own counts)."""
+    from ecrrep.resources.alarms import CloudwatchAlarmKind
+    from ecrrep.resources.cleanup_function import LambdaFunctionKind
+    from ecrrep.resources.dashboard import CloudwatchDashboardKind
+    from ecrrep.resources.repositories import EcrRepositoryKind
+    from ecrrep.resources.subscription import SnsSubscriptionKind
+    from ecrrep.resources.topic import SnsTopicKind
+
     ours: dict[tuple[str, str, str], Resource] = {
         (r.type, r.region, r.name): r for r in current if r.owned
     }
@@ -87,9 +94,31 @@ def outputs_from(spec: Spec, current: list[Resource]) -> dict[str, Any]:
         return ours.get((type_, region or spec.source_region, name))
 
     values: dict[str, Any] = {VALIDATION_COMMANDS: validation_commands(spec)}
+    values.update(_repository_outputs(spec, find, EcrRepositoryKind.type))
+    values.update(_role_outputs(spec, find))
+    topic = find(SnsTopicKind.type, naming.topic_name(spec.project))
+    if topic is not None:
+        values[TOPIC] = topic.facts.get("arn")
+    email = spec.notifications.email
+    subscription = find(SnsSubscriptionKind.type, email) if email else None
+    if subscription is not None:
+        values[SUBSCRIPTION_STATUS] = subscription.facts.get("status")
+    for output, type_, name in (
+        (DASHBOARD, CloudwatchDashboardKind.type, naming.dashboard_name(spec.project)),
+        (FAILURE_ALARM, CloudwatchAlarmKind.type,
+         naming.replication_failure_alarm_name(spec.project)),
+        (FUNCTION, LambdaFunctionKind.type, naming.cleanup_function_name(spec.project)),
+    ):
+        if find(type_, name) is not None:
+            values[output] = name
+    return dict(sorted(values.items()))
+
+
+def _repository_outputs(spec: Spec, find: Any, repository_type: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
     for repo in spec.repositories:
         full = naming.repository_name(spec.repository_prefix, repo.name)
-        source = find("ecr_repository", full)
+        source = find(repository_type, full)
         if source is not None:
             values[repository_name_output(repo.name)] = full
             values[repository_uri_output(repo.name)] = source.facts.get("uri")
@@ -97,35 +126,22 @@ def outputs_from(spec: Spec, current: list[Resource]) -> dict[str, Any]:
     for region in spec.destination_regions:
         for repo in spec.repositories:
             full = naming.repository_name(spec.repository_prefix, repo.name)
-            replica = find("ecr_repository", full, region)
+            replica = find(repository_type, full, region)
             if replica is not None:
                 replicas.setdefault(region, {})[repo.name] = replica.facts.get("uri")
     if replicas:
         values[REPLICA_URIS] = replicas
-    values.update(_role_outputs(spec, find))
-    topic = find("sns_topic", naming.topic_name(spec.project))
-    if topic is not None:
-        values[TOPIC] = topic.facts.get("arn")
-    email = spec.notifications.email
-    subscription = find("sns_subscription", email) if email else None
-    if subscription is not None:
-        values[SUBSCRIPTION_STATUS] = subscription.facts.get("status")
-    for output, type_, name in (
-        (DASHBOARD, "cloudwatch_dashboard", naming.dashboard_name(spec.project)),
-        (FAILURE_ALARM, "cloudwatch_alarm", naming.replication_failure_alarm_name(spec.project)),
-        (FUNCTION, "lambda_function", naming.cleanup_function_name(spec.project)),
-    ):
-        if find(type_, name) is not None:
-            values[output] = name
-    return dict(sorted(values.items()))
+    return values
 
 
 def _role_outputs(spec: Spec, find: Any) -> dict[str, str]:
+    from ecrrep.resources.roles import IamRoleKind
+
     values: dict[str, str] = {}
     for output, role in ((PRODUCTION_ROLE, naming.production_role_name(spec.project)),
                          (CI_ROLE, naming.ci_role_name(spec.project)),
                          (CLEANUP_ROLE, naming.cleanup_role_name(spec.project))):
-        found = find("iam_role", role, GLOBAL_REGION)
+        found = find(IamRoleKind.type, role, GLOBAL_REGION)
         if found is not None:
             values[output] = found.facts.get("arn")
     # With create_roles: false the repository policies name the spec's own roles.
@@ -138,9 +154,17 @@ def _role_outputs(spec: Spec, find: Any) -> dict[str, str]:
 
 def read_outputs(ctx: AwsContext, spec: Spec) -> dict[str, Any]:
     """The outputs, from the resources the kinds that hold them read."""
-    from ecrrep.resources import alarms, cleanup_function, dashboard, repositories, roles, topic
+    from ecrrep.resources import (
+        alarms,
+        cleanup_function,
+        dashboard,
+        repositories,
+        roles,
+        subscription,
+        topic,
+    )
 
-    kinds = [repositories.KIND, roles.KIND, topic.KIND, topic.SUBSCRIPTION_KIND, alarms.KIND,
+    kinds = [repositories.KIND, roles.KIND, topic.KIND, subscription.KIND, alarms.KIND,
              dashboard.KIND, cleanup_function.KIND]
     current = [r for found in ctx.map(lambda kind: kind.read(ctx, spec), kinds) for r in found]
     return outputs_from(spec, current)

@@ -16,8 +16,8 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
+from ecrrep.aws.tagging import OWNERSHIP_TAG, project_of
 from ecrrep.spec.documents import documents_differ
-from ecrrep.spec.naming import OWNERSHIP_TAG
 
 if TYPE_CHECKING:
     from ecrrep.engine.diff import DiffOptions
@@ -36,7 +36,7 @@ def owner_of(resource: Resource) -> str | None:
     if resource.owner is not None:
         return resource.owner
     tags = resource.attrs.get("tags") if isinstance(resource.attrs, dict) else None
-    return tags.get(OWNERSHIP_TAG) if isinstance(tags, dict) else None
+    return project_of(tags) if isinstance(tags, dict) else None
 
 
 def state_of(resource: Resource, project: str) -> State:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ecrrep.aws import AWS_EXCEPTIONS, AwsError, translate_error
@@ -17,9 +17,9 @@ from ecrrep.engine.implied import without_implied_deletions
 from ecrrep.engine.overlaps import overlapping_projects
 from ecrrep.engine.ownership import RUN_LEDGER, RunLedger, ledger_entries
 from ecrrep.engine.plan import Change, Plan, Resource, state_fingerprint
-from ecrrep.lifecycle.preview import with_lifecycle_previews
 from ecrrep.resources import all_kinds
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
+from ecrrep.resources.claims import OwnershipClaimKind
 from ecrrep.resources.ecr_listing import read_repositories_everywhere
 
 if TYPE_CHECKING:
@@ -97,13 +97,24 @@ def plan_for(
         # What only a deletion needs to know (a repository's images) is read for those
         # alone, and the plan made again with it: a deletion that must be refused blocks the
         # whole plan before anything is deleted.
-        for kind in kinds:
-            kind.read_deletion_facts(
-                ctx, [r for r in current if r.type == kind.type and r.address in doomed])
+        current = with_deletion_facts(ctx, current, doomed, kinds)
         plan = make_plan(spec, target, current, options, kinds, destroy=destroy)
     plan = with_orphans(plan, discovery.orphans(ctx, spec, dropped_regions(ctx, spec), current))
     RUN_LEDGER.record(*ledger_entries(plan, current, options))
-    return with_lifecycle_previews(ctx, plan)
+    for kind in kinds:
+        kind.annotate(ctx, plan)
+    return plan
+
+
+def with_deletion_facts(ctx: AwsContext, current: list[Resource], doomed: set[str],
+                        kinds: list[ResourceKind]) -> list[Resource]:
+    """`current`, the resources the plan deletes with what their kinds read for that."""
+    facts: dict[str, dict] = {}
+    for kind in kinds:
+        facts.update(kind.read_deletion_facts(
+            ctx, [r for r in current if r.type == kind.type and r.address in doomed]))
+    return [replace(r, facts={**r.facts, **facts[r.address]}) if r.address in facts else r
+            for r in current]
 
 
 def with_orphans(plan: Plan, orphans: list[Change]) -> Plan:
@@ -111,7 +122,7 @@ def with_orphans(plan: Plan, orphans: list[Change]) -> Plan:
     plan still looks there."""
     held = {c.region for c in orphans}
     for change in plan.changes:
-        if change.type == "ownership_claim" and change.action == "delete" \
+        if change.type == OwnershipClaimKind.type and change.action == "delete" \
                 and change.facts.get("claim") == "region" and change.facts.get("value") in held:
             change.action, change.after = "no-op", change.before
             change.notes.append("kept while orphans remain in this region")

@@ -1,8 +1,9 @@
 """Lifecycle preview: what a created or changed lifecycle policy would expire right now.
 
-A step after the plan is made: for each lifecycle policy the plan creates or updates, read the
-repository's images (and only those repositories: an unchanged plan makes no extra call) and
-attach the evaluator's answer to the change, as a note and as `facts["would_expire"]`.
+A step after the plan is made (the lifecycle policy kind's `annotate`): for each lifecycle
+policy the plan creates or updates, read the repository's images (and only those
+repositories: an unchanged plan makes no extra call) and attach the evaluator's answer to the
+change, as a note and as `facts["would_expire"]`.
 """
 
 from __future__ import annotations
@@ -17,38 +18,31 @@ if TYPE_CHECKING:
     from ecrrep.aws.context import AwsContext
     from ecrrep.engine.plan import Change, Plan
 
-LIFECYCLE_TYPE = "ecr_lifecycle_policy"
-REPOSITORY_TYPE = "ecr_repository"
 
 
-def changes_to_preview(plan: Plan) -> list[Change]:
-    """Lifecycle policies the plan writes into repositories that already exist."""
+def changes_to_preview(plan: Plan, policy_type: str, repository_type: str) -> list[Change]:
+    """Lifecycle policies (changes of `policy_type`) the plan writes into repositories
+    (of `repository_type`) that already exist."""
     created_repositories = {
         (c.region, c.name) for c in plan.changes
-        if c.type == REPOSITORY_TYPE and c.action == "create"
+        if c.type == repository_type and c.action == "create"
     }
     return [
         c for c in plan.changes
-        if c.type == LIFECYCLE_TYPE and c.action in ("create", "update") and not c.blocked
+        if c.type == policy_type and c.action in ("create", "update") and not c.blocked
         and (c.region, c.name) not in created_repositories
     ]
 
 
-def annotate_lifecycle_previews(ctx: AwsContext, plan: Plan, now: datetime | None = None) -> None:
-    """Add the preview to every lifecycle change that writes a policy (changes in place)."""
-    changes = changes_to_preview(plan)
+def annotate_previews(ctx: AwsContext, changes: list[Change],
+                      now: datetime | None = None) -> None:
+    """Add the preview to each of these lifecycle changes (in place)."""
     if not changes:
         return
     now = now or datetime.now(UTC)
     images = ctx.map(lambda c: read_images(ctx, c.region, c.name), changes)
     for change, current in zip(changes, images, strict=True):
         preview(change, current, now)
-
-
-def with_lifecycle_previews(ctx: AwsContext, plan: Plan) -> Plan:
-    """The plan, its lifecycle changes annotated with their previews."""
-    annotate_lifecycle_previews(ctx, plan)
-    return plan
 
 
 def read_images(ctx: AwsContext, region: str, repository: str) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ecrrep.engine.plan import Change, Plan
 from ecrrep.render.fields import created_lines
-from ecrrep.resources.repositories import Repositories
+from ecrrep.resources.repositories import EcrRepositoryKind
 
 # The word a folded entry shows where each member names its own repository.
 REPOSITORY_PLACEHOLDER = "<repository>"
@@ -142,4 +142,4 @@ def _shared_lines(change: Change, repositories: set[str],
 
 
 def _repository_names(plan: Plan) -> set[str]:
-    return {c.name for c in plan.changes if c.type == Repositories.type}
+    return {c.name for c in plan.changes if c.type == EcrRepositoryKind.type}

@@ -1,7 +1,8 @@
 """Resource kinds, in dependency order: apply creates and updates in this order and deletes
 in the reverse one (ownership claims before anything they claim, roles before the repository
 policies naming them, repositories in every region before the replication rule that would
-otherwise create them without our settings)."""
+otherwise create them without our settings). Each kind declares the kinds it needs before it
+(`depends_on`); tests/unit/test_kind_dependencies.py checks this order against them."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def all_kinds() -> list[ResourceKind]:
         repository_policies,
         roles,
         schedule,
+        subscription,
         topic,
     )
 
@@ -35,7 +37,7 @@ def all_kinds() -> list[ResourceKind]:
         # Monitoring and automation: the topic before what notifies it, the function before
         # its schedule, the events role (in roles) and the topic before the event rules.
         topic.KIND,
-        topic.SUBSCRIPTION_KIND,
+        subscription.KIND,
         alarms.KIND,
         dashboard.KIND,
         cleanup_function.KIND,
@@ -43,6 +45,3 @@ def all_kinds() -> list[ResourceKind]:
         replication_events.KIND,
     ]
 
-
-def kind_by_type() -> dict[str, ResourceKind]:
-    return {kind.type: kind for kind in all_kinds()}

@@ -3,7 +3,6 @@ CloudWatch defaults, lists in a fixed order (pure functions)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 # The PutMetricAlarm parameters ecrrep manages (all but the name and the tags).
@@ -87,16 +86,3 @@ def normalise_alarm(alarm: dict[str, Any]) -> dict[str, Any]:
     if out.get("DatapointsToAlarm") == out.get("EvaluationPeriods"):
         out.pop("DatapointsToAlarm", None)
     return out
-
-
-def namespaces_of(alarm: dict[str, Any]) -> set[str]:
-    """Every metric namespace an alarm (normalised) watches."""
-    found = {alarm["Namespace"]} if alarm.get("Namespace") else set()
-    for query in alarm.get("Metrics", []):
-        if "MetricStat" in query:
-            found.add(query["MetricStat"]["Metric"]["Namespace"])
-        expression = query.get("Expression", "")
-        found.update(re.findall(r'SCHEMA\(\s*"([^"]+)"', expression))
-    return found
-
-

@@ -9,9 +9,11 @@ with the transfer (ours replaces it), or P would keep claiming what is now ours.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws import AwsError, aws_action, aws_error
+from ecrrep.aws import aws_error
+from ecrrep.aws.permissions import CLAIMS_READ, KindActions, grants
+from ecrrep.aws.tagging import appeared_unowned, claim_if_ours, dict_to_tags, tags_to_dict
 from ecrrep.engine import claims, ownership
 from ecrrep.engine.diff import DiffOptions, DiffRules, diff_resources
 from ecrrep.engine.plan import Change, Resource
@@ -39,10 +41,18 @@ def claim_resource(region: str, project: str, kind: str, value: str, tagged: boo
                "summary": [f"claims {MEANING[kind].format(value=value)}"]})
 
 
-class OwnershipClaims(ResourceKind):
+class OwnershipClaimKind(ResourceKind):
     type = "ownership_claim"
     title = "Ownership claims"
     rules = DiffRules()
+    label_format = "claim {name} ({region})"
+    # PutParameter with Tags also needs ssm:AddTagsToResource (list_awssystemsmanager.html).
+    iam = KindActions(
+        read=CLAIMS_READ,
+        write=(grants("claims", "ssm:PutParameter", "ssm:AddTagsToResource",
+                      "ssm:ListTagsForResource"),),
+        delete=(grants("claims", "ssm:DeleteParameter"),
+                grants("prefix_claims", "ssm:DeleteParameter")))
 
     def desired(self, spec: Spec, target: Target) -> list[Resource]:
         return [replace(claim_resource(spec.source_region, spec.project, kind, value),
@@ -70,20 +80,21 @@ class OwnershipClaims(ResourceKind):
                            if r not in ours and ownership.owner_of(r) == options.adopt_from)
         return changes
 
-    def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
-        client = ctx.client("ssm", change.region)
-        with aws_action(f"claim {change.name} ({change.region})"):
-            if change.action == "create":
-                _create(client, change)
-            elif change.action == "update":
-                client.add_tags_to_resource(
-                    ResourceType="Parameter", ResourceId=change.name,
-                    Tags=[{"Key": k, "Value": v} for k, v in (change.after or {})["tags"].items()])
-            elif change.action == "delete":
-                try:
-                    client.delete_parameter(Name=change.name)
-                except aws_error("ParameterNotFound"):
-                    pass  # gone already: done
+    def create(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        _create(ctx.client("ssm", change.region), change)
+
+    def update(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        ctx.client("ssm", change.region).add_tags_to_resource(
+            ResourceType="Parameter", ResourceId=change.name,
+            Tags=dict_to_tags((change.after or {})["tags"]))
+
+    def delete(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        try:
+            ctx.client("ssm", change.region).delete_parameter(Name=change.name)
+        except aws_error("ParameterNotFound"):
+            pass  # gone already: done
+
+    def forget_cached(self, ctx: AwsContext, change: Change) -> None:
         claims.forget_claims(ctx, change.region)
 
 
@@ -95,24 +106,20 @@ def _transferred(resource: Resource, options: DiffOptions) -> Change:
     return change
 
 
-def _create(client: object, change: Change) -> None:
+def _create(client: Any, change: Change) -> None:
     """Create with the ownership tag (PutParameter takes tags only when it creates). A
     parameter already there is ours only if it carries our tag (a retried create)."""
     tags = (change.after or {})["tags"]
     value = "; ".join(change.facts.get("summary") or ["ecrrep ownership claim"])
     try:
-        client.put_parameter(  # type: ignore[attr-defined]
+        client.put_parameter(
             Name=change.name, Value=f"ecrrep {value}", Type="String",
             Description="Written by ecrrep: an ownership claim of the project it names",
-            Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+            Tags=dict_to_tags(tags))
     except aws_error("ParameterAlreadyExists"):
-        found = client.list_tags_for_resource(  # type: ignore[attr-defined]
-            ResourceType="Parameter", ResourceId=change.name)
-        have = {t["Key"]: t["Value"] for t in found.get("TagList", [])}
-        if have.get(naming.OWNERSHIP_TAG) != tags.get(naming.OWNERSHIP_TAG):
-            raise AwsError("PutParameter", f"claim {change.name}", "AlreadyExists",
-                           "a parameter of this name appeared since the plan was made, "
-                           "without our ownership tag; left untouched") from None
+        found = client.list_tags_for_resource(ResourceType="Parameter", ResourceId=change.name)
+        claim_if_ours(tags_to_dict(found.get("TagList")), tags, appeared_unowned(
+            "PutParameter", f"claim {change.name}", "a parameter"))
 
 
-KIND = OwnershipClaims()
+KIND = OwnershipClaimKind()

@@ -22,14 +22,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws import AwsError, aws_action, aws_error
+from ecrrep.aws.permissions import KindActions, grants
+from ecrrep.aws.tagging import claim_if_ours, desired_tags, is_owned, sync_tags
 from ecrrep.cleanup import package as lambda_package
 from ecrrep.cleanup.function.config import CleanupConfig
 from ecrrep.cleanup.function.ownership import OWNERSHIP_TAG
-from ecrrep.engine.diff import tag_changes
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 from ecrrep.resources.propagation import after_iam_propagation
-from ecrrep.resources.repositories import desired_tags
 from ecrrep.spec import documents, naming
 
 if TYPE_CHECKING:
@@ -123,9 +123,20 @@ CONFIGURATION_FIELDS = ("runtime", "handler", "role", "timeout", "memory_size", 
                         "environment")
 
 
-class CleanupFunction(ResourceKind):
+class LambdaFunctionKind(ResourceKind):
     type = "lambda_function"
     title = "Cleanup function"
+    label_format = "function {name}"
+    # The function runs as the cleanup role.
+    depends_on = ("iam_role",)
+    iam = KindActions(
+        # GetFunction returns tags only to a caller also allowed lambda:ListTags.
+        read=(grants("function", "lambda:GetFunction", "lambda:ListTags"),),
+        write=(grants("function", "lambda:CreateFunction", "lambda:UpdateFunctionCode",
+                      "lambda:UpdateFunctionConfiguration", "lambda:TagResource",
+                      "lambda:UntagResource"),
+               grants("pass_role", "iam:PassRole")),
+        delete=(grants("function", "lambda:DeleteFunction"),))
 
     def desired(self, spec: Spec, target: Target) -> list[Resource]:
         if not spec.cleanup.enabled:
@@ -161,21 +172,11 @@ class CleanupFunction(ResourceKind):
             configuration = answer["Configuration"]
             tags = function_tags(client, answer)
         return [Resource(self.type, spec.source_region, name, function_attrs(configuration, tags),
-                         owned=tags.get(naming.OWNERSHIP_TAG) == spec.project,
+                         owned=is_owned(tags, spec.project),
                          facts={"arn": configuration["FunctionArn"]})]
 
-    def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
-        client = ctx.client("lambda", change.region)
-        with aws_action(f"function {change.name}"):
-            if change.action == "create":
-                self._create(client, change)
-            elif change.action == "update":
-                self._update(client, change, change.before or {})
-            elif change.action == "delete":
-                try:
-                    client.delete_function(FunctionName=change.name)
-                except aws_error("ResourceNotFoundException"):
-                    pass
+    def create(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        self._create(ctx.client("lambda", change.region), change)
 
     def _create(self, client: Any, change: Change) -> None:
         after = change.after or {}
@@ -193,13 +194,20 @@ class CleanupFunction(ResourceKind):
             return
         _wait(client, "function_active_v2", change.name)
 
+    def update(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        self._update(ctx.client("lambda", change.region), change, change.before or {})
+
+    def delete(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        try:
+            ctx.client("lambda", change.region).delete_function(FunctionName=change.name)
+        except aws_error("ResourceNotFoundException"):
+            pass  # gone already: done
+
     def _converge_existing(self, client: Any, change: Change, exc: BaseException) -> None:
         """A retried create whose first attempt landed: ours if it carries our tag."""
         after = change.after or {}
         answer = client.get_function(FunctionName=change.name)
-        tags = function_tags(client, answer)
-        if tags.get(naming.OWNERSHIP_TAG) != after["tags"].get(naming.OWNERSHIP_TAG):
-            raise exc
+        tags = claim_if_ours(function_tags(client, answer), after["tags"], exc)
         change.facts.setdefault("arn", answer["Configuration"]["FunctionArn"])
         self._update(client, change, function_attrs(answer["Configuration"], tags))
 
@@ -214,12 +222,11 @@ class CleanupFunction(ResourceKind):
             _while_role_propagates(lambda: client.update_function_configuration(
                 FunctionName=change.name, **_configuration_params(after)), after)
             _wait(client, "function_updated_v2", change.name)
-        to_set, to_remove = tag_changes(before.get("tags") or {}, after["tags"])
         arn = change.facts["arn"]
-        if to_set:
-            client.tag_resource(Resource=arn, Tags=to_set)
-        if to_remove:
-            client.untag_resource(Resource=arn, TagKeys=to_remove)
+        # Lambda spells tags as a mapping.
+        sync_tags(before.get("tags"), after["tags"],
+                  tag=lambda tags: client.tag_resource(Resource=arn, Tags=tags),
+                  untag=lambda keys: client.untag_resource(Resource=arn, TagKeys=keys))
 
 
 def _configuration_params(attrs: dict[str, Any]) -> dict[str, Any]:
@@ -277,4 +284,4 @@ def _wait(client: Any, waiter: str, name: str) -> None:
                                    WaiterConfig={"Delay": 2, "MaxAttempts": 90})
 
 
-KIND = CleanupFunction()
+KIND = LambdaFunctionKind()

@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws import aws_action, error_code
+from ecrrep.aws import aws_action, aws_error
+from ecrrep.aws.permissions import CLAIMS_READ, KindActions, grants
 from ecrrep.engine import claims
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
@@ -43,9 +44,22 @@ def parse_body(text: str) -> Any:
         return text
 
 
-class Dashboard(ResourceKind):
+# CloudWatch's answer for a dashboard that does not exist.
+NOT_FOUND = ("ResourceNotFound", "ResourceNotFoundException")
+
+
+class CloudwatchDashboardKind(ResourceKind):
     type = "cloudwatch_dashboard"
     title = "CloudWatch dashboard"
+    label_format = "dashboard {name}"
+    # A dashboard is ours by this project's claim, written before it.
+    depends_on = ("ownership_claim",)
+    iam = KindActions(
+        read=(*CLAIMS_READ,
+              grants("dashboard", "cloudwatch:GetDashboard", "cloudwatch:ListTagsForResource")),
+        write=(grants("dashboard", "cloudwatch:PutDashboard", "cloudwatch:TagResource",
+                      "cloudwatch:UntagResource"),),
+        delete=(grants("dashboard", "cloudwatch:DeleteDashboards"),))
 
     def desired(self, spec: Spec, target: Target) -> list[Resource]:
         if not spec.monitoring.enabled:
@@ -60,29 +74,26 @@ class Dashboard(ResourceKind):
         with aws_action(f"dashboard {name}"):
             try:
                 answer = client.get_dashboard(DashboardName=name)
-            except Exception as exc:
-                if error_code(exc) in ("ResourceNotFound", "ResourceNotFoundException"):
-                    return []
-                raise
+            except aws_error(*NOT_FOUND):
+                return []
         return [Resource(self.type, spec.source_region, name,
                          {"body": parse_body(answer.get("DashboardBody", ""))},
                          owned=claims.claims_dashboard(ctx, spec, name),
                          facts={"arn": answer.get("DashboardArn"), "proof": "claim"})]
 
-    def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
-        client = ctx.client("cloudwatch", change.region)
-        with aws_action(f"dashboard {change.name}"):
-            if change.action in ("create", "update"):
-                # PutDashboard creates or replaces: a retried create simply writes again.
-                client.put_dashboard(DashboardName=change.name,
-                                     DashboardBody=json.dumps((change.after or {})["body"]))
-            elif change.action == "delete":
-                try:
-                    client.delete_dashboards(DashboardNames=[change.name])
-                except Exception as exc:
-                    if error_code(exc) not in ("ResourceNotFound",
-                                               "ResourceNotFoundException"):
-                        raise
+    def create(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        # PutDashboard creates or replaces: a retried create simply writes again.
+        ctx.client("cloudwatch", change.region).put_dashboard(
+            DashboardName=change.name, DashboardBody=json.dumps((change.after or {})["body"]))
+
+    update = create
+
+    def delete(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        try:
+            ctx.client("cloudwatch", change.region).delete_dashboards(
+                DashboardNames=[change.name])
+        except aws_error(*NOT_FOUND):
+            pass  # gone already: done
 
 
-KIND = Dashboard()
+KIND = CloudwatchDashboardKind()

@@ -23,7 +23,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.cleanup.function import metrics
-from ecrrep.resources.alarms import ECR_NAMESPACE, PUBLISHED_PERIOD_SECONDS, PULL_COUNT_METRIC
+from ecrrep.resources.alarm_definitions import (
+    ECR_NAMESPACE,
+    PUBLISHED_PERIOD_SECONDS,
+    PULL_COUNT_METRIC,
+)
 from ecrrep.spec import naming
 
 if TYPE_CHECKING:

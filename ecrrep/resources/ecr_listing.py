@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws import aws_action, paginate
+from ecrrep.aws.tagging import is_owned, project_of, tags_to_dict
 from ecrrep.engine import claims, discovery
-from ecrrep.spec.naming import OWNERSHIP_TAG
 
 if TYPE_CHECKING:
     from ecrrep.aws.context import AwsContext
@@ -32,19 +32,11 @@ class RepositoryRecord:
     tags: dict[str, str]
 
     def owned_by(self, project: str) -> bool:
-        return self.tags.get(OWNERSHIP_TAG) == project
+        return is_owned(self.tags, project)
 
     @property
     def owner(self) -> str | None:
-        return self.tags.get(OWNERSHIP_TAG)
-
-
-def tags_to_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in tags or []}
-
-
-def dict_to_tags(tags: dict[str, str]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+        return project_of(self.tags)
 
 
 def repositories_under_prefix(

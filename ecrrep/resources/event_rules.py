@@ -11,10 +11,16 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws import AwsError, aws_error, error_code, paginate
-from ecrrep.engine.diff import tag_changes
-from ecrrep.resources.ecr_listing import dict_to_tags, tags_to_dict
-from ecrrep.spec import naming
+from ecrrep.aws import AwsError, aws_error, paginate
+from ecrrep.aws.permissions import grants
+from ecrrep.aws.tagging import (
+    appeared_unowned,
+    claim_if_ours,
+    dict_to_tags,
+    is_owned,
+    sync_tags,
+    tags_to_dict,
+)
 
 if TYPE_CHECKING:
     from ecrrep.aws.context import AwsContext
@@ -23,6 +29,13 @@ if TYPE_CHECKING:
 TARGET_FIELDS = ("Id", "Arn", "RoleArn", "Input")
 RULE_FIELDS = ("schedule", "event_pattern", "state", "description")
 NOT_FOUND = "ResourceNotFoundException"
+
+# What reading, writing and deleting one rule with its targets and tags calls.
+RULE_READ = grants("rule", "events:DescribeRule", "events:ListTargetsByRule",
+                   "events:ListTagsForResource")
+RULE_WRITE = grants("rule", "events:PutRule", "events:PutTargets", "events:RemoveTargets",
+                    "events:TagResource", "events:UntagResource")
+RULE_DELETE = grants("rule", "events:RemoveTargets", "events:DeleteRule")
 
 
 def normalise_targets(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -38,7 +51,7 @@ class RuleRecord:
     attrs: dict[str, Any]
 
     def owned_by(self, project: str) -> bool:
-        return self.attrs["tags"].get(naming.OWNERSHIP_TAG) == project
+        return is_owned(self.attrs["tags"], project)
 
 
 def read_rule(ctx: AwsContext, region: str, name: str) -> RuleRecord | None:
@@ -46,10 +59,8 @@ def read_rule(ctx: AwsContext, region: str, name: str) -> RuleRecord | None:
     client = ctx.client("events", region)
     try:
         rule = client.describe_rule(Name=name)
-    except Exception as exc:
-        if error_code(exc) == NOT_FOUND:
-            return None
-        raise
+    except aws_error(NOT_FOUND):
+        return None
     tags = tags_to_dict(client.list_tags_for_resource(ResourceARN=rule["Arn"]).get("Tags"))
     targets = paginate(client, "list_targets_by_rule", "Targets", Rule=name)
     attrs: dict[str, Any] = {}
@@ -77,17 +88,13 @@ def create_rule(client: Any, name: str, after: dict[str, Any]) -> None:
     written over only if it carries our ownership tag (a retried create)."""
     try:
         existing = client.describe_rule(Name=name)
-    except Exception as exc:
-        if error_code(exc) != NOT_FOUND:
-            raise
+    except aws_error(NOT_FOUND):
         _put_rule(client, name, after, Tags=dict_to_tags(after["tags"]))
         _put_targets(client, name, after["targets"], [])
         return
-    tags = tags_to_dict(client.list_tags_for_resource(ResourceARN=existing["Arn"]).get("Tags"))
-    if tags.get(naming.OWNERSHIP_TAG) != after["tags"].get(naming.OWNERSHIP_TAG):
-        raise AwsError("PutRule", f"rule {name}", "AlreadyExists",
-                       "a rule of this name appeared since the plan was made, without our "
-                       "ownership tag; left untouched")
+    found = client.list_tags_for_resource(ResourceARN=existing["Arn"]).get("Tags")
+    tags = claim_if_ours(tags_to_dict(found), after["tags"],
+                         appeared_unowned("PutRule", f"rule {name}", "a rule"))
     current = normalise_targets(paginate(client, "list_targets_by_rule", "Targets", Rule=name))
     update_rule(client, name, existing["Arn"], {"tags": tags, "targets": current}, after,
                 force_rule=True)
@@ -100,11 +107,9 @@ def update_rule(client: Any, name: str, arn: str, before: dict[str, Any],
         _put_rule(client, name, after)
     if before.get("targets") != after["targets"]:
         _put_targets(client, name, after["targets"], before.get("targets") or [])
-    to_set, to_remove = tag_changes(before.get("tags") or {}, after["tags"])
-    if to_set:
-        client.tag_resource(ResourceARN=arn, Tags=dict_to_tags(to_set))
-    if to_remove:
-        client.untag_resource(ResourceARN=arn, TagKeys=to_remove)
+    sync_tags(before.get("tags"), after["tags"],
+              tag=lambda tags: client.tag_resource(ResourceARN=arn, Tags=dict_to_tags(tags)),
+              untag=lambda keys: client.untag_resource(ResourceARN=arn, TagKeys=keys))
 
 
 def _put_targets(client: Any, name: str, wanted: list[dict[str, Any]],
@@ -168,6 +173,5 @@ def delete_rule(client: Any, name: str) -> None:
             answer = client.remove_targets(Rule=name, Ids=[t["Id"] for t in targets])
             _raise_failed_entries("RemoveTargets", name, answer)
         client.delete_rule(Name=name)
-    except Exception as exc:
-        if error_code(exc) != NOT_FOUND:
-            raise
+    except aws_error(NOT_FOUND):
+        pass  # gone already: done

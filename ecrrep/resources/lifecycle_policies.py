@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ecrrep.aws.permissions import REPOSITORY_READ, KindActions, grants
+from ecrrep.lifecycle.preview import annotate_previews, changes_to_preview
+from ecrrep.resources.repositories import EcrRepositoryKind
 from ecrrep.resources.repository_documents import RepositoryDocumentKind
 from ecrrep.spec.documents import lifecycle_policy_document, normalise_lifecycle_policy
 
 if TYPE_CHECKING:
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.engine.plan import Plan
     from ecrrep.resources.base import Target
     from ecrrep.spec.models import RepositorySpec, Spec
 
 
-class LifecyclePolicies(RepositoryDocumentKind):
+class EcrLifecyclePolicyKind(RepositoryDocumentKind):
     type = "ecr_lifecycle_policy"
     deleted_with = "ecr_repository"
     title = "Lifecycle policies"
     not_found_codes = frozenset({"LifecyclePolicyNotFoundException"})
+    iam = KindActions(
+        # DescribeImages: the plan's preview of what a new policy would expire.
+        read=(*REPOSITORY_READ, grants("repository", "ecr:GetLifecyclePolicy",
+                                       "ecr:DescribeImages")),
+        write=(grants("repository", "ecr:PutLifecyclePolicy"),),
+        delete=(grants("repository", "ecr:DeleteLifecyclePolicy"),))
     normalise = staticmethod(normalise_lifecycle_policy)
 
     def document(self, spec: Spec, repo: RepositorySpec, target: Target) -> dict | None:
@@ -31,5 +42,10 @@ class LifecyclePolicies(RepositoryDocumentKind):
     def delete_document(self, client: Any, repository: str) -> None:
         client.delete_lifecycle_policy(repositoryName=repository)
 
+    def annotate(self, ctx: AwsContext, plan: Plan) -> None:
+        """What each policy the plan writes would expire among the images there now (a
+        repository the plan creates holds none)."""
+        annotate_previews(ctx, changes_to_preview(plan, self.type, EcrRepositoryKind.type))
 
-KIND = LifecyclePolicies()
+
+KIND = EcrLifecyclePolicyKind()

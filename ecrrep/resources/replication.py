@@ -22,6 +22,7 @@ import botocore.exceptions
 
 from ecrrep.aws import AwsError, aws_action, error_code
 from ecrrep.aws.context import DEFAULT_MAX_ATTEMPTS
+from ecrrep.aws.permissions import CLAIMS_READ, KindActions, grants
 from ecrrep.engine import claims, ownership
 from ecrrep.engine.diff import DiffOptions, DiffRules, diff_resources
 from ecrrep.engine.plan import Change, Resource
@@ -134,10 +135,18 @@ def _filters_of(attrs: dict[str, Any] | None) -> list[dict[str, str]]:
     return (attrs or {}).get("repository_filters") or []
 
 
-class ReplicationRules(ResourceKind):
+class EcrReplicationRuleKind(ResourceKind):
     type = "ecr_replication_rule"
     title = "Replication rules"
     rules = DiffRules(reports_kept=True)
+    # Ours by the prefix claim; and the repositories exist in every region first, or
+    # replication would create them without our settings.
+    depends_on = ("ownership_claim", "ecr_repository")
+    iam = KindActions(
+        read=(*CLAIMS_READ, grants("none", "ecr:DescribeRegistry")),
+        write=(grants("none", "ecr:PutReplicationConfiguration"),
+               grants("replication_role", "iam:CreateServiceLinkedRole")),
+        delete=(grants("none", "ecr:PutReplicationConfiguration"),))
 
     def desired(self, spec: Spec, target: Target) -> list[Resource]:
         rule = {
@@ -195,6 +204,8 @@ class ReplicationRules(ResourceKind):
         return changes
 
     def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        """Create, update and delete alike: a rewrite of the registry's one configuration,
+        read afresh before each write (not one call inside one aws_action)."""
         ours = rule_from_attrs(change.after) if change.action != "delete" else None
         read_as = rule_from_attrs(change.before) if change.before else None
         replaced = [_filters_of(change.before), _filters_of(change.after)]
@@ -299,4 +310,4 @@ def _read_rules(ctx: AwsContext, region: str) -> list[dict[str, Any]]:
     return registry.get("replicationConfiguration", {}).get("rules", [])
 
 
-KIND = ReplicationRules()
+KIND = EcrReplicationRuleKind()

@@ -27,10 +27,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws import aws_action
+from ecrrep.aws.permissions import KindActions, grants
+from ecrrep.aws.tagging import desired_tags
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources import event_rules
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
-from ecrrep.resources.repositories import desired_tags
 from ecrrep.spec import documents, naming
 
 if TYPE_CHECKING:
@@ -70,9 +71,16 @@ def rule_targets(spec: Spec, account_id: str, region: str) -> list[dict[str, str
     }]
 
 
-class ReplicationEventRules(ResourceKind):
+class ReplicationEventRuleKind(ResourceKind):
     type = "replication_event_rule"
     title = "Replication failure event rules"
+    label_format = "rule {name} ({region})"
+    # The rules forward with the events role, to the alert topic.
+    depends_on = ("iam_role", "sns_topic")
+    iam = KindActions(
+        read=(event_rules.RULE_READ,),
+        write=(event_rules.RULE_WRITE, grants("pass_role", "iam:PassRole")),
+        delete=(event_rules.RULE_DELETE,))
 
     def desired(self, spec: Spec, target: Target) -> list[Resource]:
         if not spec.notifications.enabled:
@@ -113,16 +121,16 @@ class ReplicationEventRules(ResourceKind):
 
         return [r for r in ctx.map(read_in, regions) if r is not None]
 
-    def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
-        client = ctx.client("events", change.region)
-        with aws_action(f"rule {change.name} ({change.region})"):
-            if change.action == "create":
-                event_rules.create_rule(client, change.name, change.after or {})
-            elif change.action == "update":
-                event_rules.update_rule(client, change.name, change.facts["arn"],
-                                        change.before or {}, change.after or {})
-            elif change.action == "delete":
-                event_rules.delete_rule(client, change.name)
+    def create(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        event_rules.create_rule(ctx.client("events", change.region), change.name,
+                                change.after or {})
+
+    def update(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        event_rules.update_rule(ctx.client("events", change.region), change.name,
+                                change.facts["arn"], change.before or {}, change.after or {})
+
+    def delete(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        event_rules.delete_rule(ctx.client("events", change.region), change.name)
 
 
-KIND = ReplicationEventRules()
+KIND = ReplicationEventRuleKind()

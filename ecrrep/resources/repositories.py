@@ -8,18 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws import aws_action, error_code
+from ecrrep.aws import aws_error
+from ecrrep.aws.permissions import REPOSITORY_READ, KindActions, grants
+from ecrrep.aws.tagging import claim_if_ours, desired_tags, dict_to_tags, sync_tags, tags_to_dict
 from ecrrep.engine import claims
-from ecrrep.engine.diff import DiffOptions, DiffRules, tag_changes
+from ecrrep.engine.diff import DiffOptions, DiffRules
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
-from ecrrep.resources.ecr_listing import (
-    count_images,
-    dict_to_tags,
-    forget_repositories,
-    repositories_we_may_own,
-    tags_to_dict,
-)
+from ecrrep.resources.ecr_listing import count_images, forget_repositories, repositories_we_may_own
 from ecrrep.spec import kms_keys, naming
 
 if TYPE_CHECKING:
@@ -44,17 +40,22 @@ def encryption_attrs(repo: RepositorySpec, region: str) -> dict[str, Any]:
     return {"encryption": repo.encryption}
 
 
-def desired_tags(spec: Spec) -> dict[str, str]:
-    return naming.ownership_tags(spec.project, {"Environment": spec.environment, **spec.tags})
-
-
-class Repositories(ResourceKind):
+class EcrRepositoryKind(ResourceKind):
     type = "ecr_repository"
     title = "ECR repositories"
     rules = DiffRules(
         immutable_fields=frozenset({"encryption", "kms_key"}),
         delete_blocker=_images_blocker,
     )
+    # The claims name the prefixes and regions whose repositories are ours.
+    depends_on = ("ownership_claim",)
+    iam = KindActions(
+        # ListImages and DescribeImages: a repository to delete is refused while it holds images.
+        read=(*REPOSITORY_READ, grants("repository", "ecr:ListImages", "ecr:DescribeImages")),
+        write=(grants("repository", "ecr:CreateRepository", "ecr:TagResource",
+                      "ecr:UntagResource", "ecr:PutImageTagMutability",
+                      "ecr:PutImageScanningConfiguration"),),
+        delete=(grants("repository", "ecr:DeleteRepository"),))
 
     def desired(self, spec: Spec, target: Target) -> list[Resource]:
         tags = desired_tags(spec)
@@ -91,11 +92,12 @@ class Repositories(ResourceKind):
                 found.append(self._resource(record, repo, owned))
         return found
 
-    def read_deletion_facts(self, ctx: AwsContext, doomed: list[Resource]) -> None:
+    def read_deletion_facts(self, ctx: AwsContext, doomed: list[Resource],
+                            ) -> dict[str, dict[str, Any]]:
         # Counted only for repositories the plan deletes (destroy, or dropped from the spec).
         counted = ctx.map(lambda r: count_images(ctx, r.region, r.name), doomed)
-        for resource, images in zip(doomed, counted, strict=True):
-            resource.facts["image_count"] = images
+        return {resource.address: {"image_count": images}
+                for resource, images in zip(doomed, counted, strict=True)}
 
     def _resource(self, record: Any, repo: RepositorySpec | None, owned: bool) -> Resource:
         d = record.description
@@ -115,19 +117,8 @@ class Repositories(ResourceKind):
                         facts={"arn": record.arn, "uri": d.get("repositoryUri")},
                         owner=record.owner)
 
-    def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+    def create(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
         client = ctx.client("ecr", change.region)
-        label = f"{change.name} ({change.region})"
-        with aws_action(label):
-            if change.action == "create":
-                self._create(ctx, client, change)
-            elif change.action == "update":
-                self._update(client, change, change.before or {})
-            elif change.action == "delete":
-                self._delete(client, change, options)
-        forget_repositories(ctx, change.region)
-
-    def _create(self, ctx: AwsContext, client: Any, change: Change) -> None:
         after = change.after or {}
         encryption = {"encryptionType": after["encryption"]}
         kms_key = after.get("kms_key") or change.facts.get("kms_key_alias")
@@ -141,26 +132,24 @@ class Repositories(ResourceKind):
                 encryptionConfiguration=encryption,
                 tags=dict_to_tags(after["tags"]),
             )
-        except Exception as exc:
-            if error_code(exc) != "RepositoryAlreadyExistsException":
-                raise
+        except aws_error("RepositoryAlreadyExistsException") as exc:
             # A retried create whose first attempt landed: ours if it carries our tag.
             self._converge_existing(client, change, exc)
 
-    def _converge_existing(self, client: Any, change: Change, exc: Exception) -> None:
+    def _converge_existing(self, client: Any, change: Change, exc: BaseException) -> None:
         after = change.after or {}
         described = client.describe_repositories(repositoryNames=[change.name])["repositories"][0]
-        tags = tags_to_dict(
-            client.list_tags_for_resource(resourceArn=described["repositoryArn"]).get("tags")
-        )
-        if tags.get(naming.OWNERSHIP_TAG) != after["tags"].get(naming.OWNERSHIP_TAG):
-            raise exc
+        found = client.list_tags_for_resource(resourceArn=described["repositoryArn"])
+        tags = claim_if_ours(tags_to_dict(found.get("tags")), after["tags"], exc)
         before = {
             "tag_mutability": described.get("imageTagMutability"),
             "scan_on_push": described.get("imageScanningConfiguration", {}).get("scanOnPush"),
             "tags": tags,
         }
         self._update(client, change, before)
+
+    def update(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        self._update(ctx.client("ecr", change.region), change, change.before or {})
 
     def _update(self, client: Any, change: Change, before: dict[str, Any]) -> None:
         after = change.after or {}
@@ -174,22 +163,22 @@ class Repositories(ResourceKind):
                 repositoryName=change.name,
                 imageScanningConfiguration={"scanOnPush": after["scan_on_push"]},
             )
-        to_set, to_remove = tag_changes(before.get("tags") or {}, after["tags"])
-        if to_set:
-            client.tag_resource(resourceArn=arn, tags=dict_to_tags(to_set))
-        if to_remove:
-            client.untag_resource(resourceArn=arn, tagKeys=to_remove)
+        sync_tags(before.get("tags"), after["tags"],
+                  tag=lambda tags: client.tag_resource(resourceArn=arn, tags=dict_to_tags(tags)),
+                  untag=lambda keys: client.untag_resource(resourceArn=arn, tagKeys=keys))
 
-    def _delete(self, client: Any, change: Change, options: ApplyOptions) -> None:
+    def delete(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
         try:
             # Without the flag, force=False lets ECR itself refuse a repository that gained
             # images after the plan was made.
-            client.delete_repository(
+            ctx.client("ecr", change.region).delete_repository(
                 repositoryName=change.name, force=options.force_delete_images
             )
-        except Exception as exc:
-            if error_code(exc) != "RepositoryNotFoundException":
-                raise
+        except aws_error("RepositoryNotFoundException"):
+            pass  # gone already: done
+
+    def forget_cached(self, ctx: AwsContext, change: Change) -> None:
+        forget_repositories(ctx, change.region)
 
 
 def _arn(client: Any, change: Change) -> str:
@@ -208,4 +197,4 @@ def _alias_facts(kms_key: str | None) -> dict[str, str]:
     return {"kms_key_alias": kms_key} if kms_key and _is_alias(kms_key) else {}
 
 
-KIND = Repositories()
+KIND = EcrRepositoryKind()

@@ -9,7 +9,7 @@ from abc import abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ecrrep.aws import aws_action, error_code
+from ecrrep.aws import aws_action, aws_error
 from ecrrep.engine import claims, ownership
 from ecrrep.engine.diff import DiffOptions, DiffRules
 from ecrrep.engine.plan import Change, Resource
@@ -30,6 +30,8 @@ class RepositoryDocumentKind(ResourceKind):
     """A policy document attached to each managed repository."""
 
     rules: ClassVar[DiffRules] = DiffRules(conflict_message=_unowned_repository)
+    # A document lives on its repository, and is ours through it.
+    depends_on: ClassVar[tuple[str, ...]] = ("ecr_repository",)
     not_found_codes: ClassVar[frozenset[str]]
     normalise: ClassVar[Callable[[Any], Any]]
 
@@ -79,24 +81,18 @@ class RepositoryDocumentKind(ResourceKind):
         with aws_action(f"{record.name} ({record.region})"):
             try:
                 text = self.get_text(client, record.name)
-            except Exception as exc:
-                if error_code(exc) in self.not_found_codes:
-                    return None
-                raise
+            except aws_error(*self.not_found_codes):
+                return None
         return type(self).normalise(json.loads(text))
 
-    def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
-        client = ctx.client("ecr", change.region)
-        with aws_action(f"{change.name} ({change.region})"):
-            if change.action in ("create", "update"):
-                text = documents.policy_text((change.after or {})["policy"])
-                self.put_text(client, change.name, text)
-            elif change.action == "delete":
-                try:
-                    self.delete_document(client, change.name)
-                except Exception as exc:
-                    # Gone already, with its policy or by an earlier attempt: done.
-                    if error_code(exc) not in self.not_found_codes | {
-                        "RepositoryNotFoundException"
-                    }:
-                        raise
+    def create(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        text = documents.policy_text((change.after or {})["policy"])
+        self.put_text(ctx.client("ecr", change.region), change.name, text)
+
+    update = create
+
+    def delete(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        try:
+            self.delete_document(ctx.client("ecr", change.region), change.name)
+        except aws_error(*self.not_found_codes, "RepositoryNotFoundException"):
+            pass  # Gone already, with its policy or by an earlier attempt: done.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ecrrep.aws.permissions import REPOSITORY_READ, KindActions, grants
 from ecrrep.resources.propagation import after_iam_propagation
 from ecrrep.resources.repository_documents import RepositoryDocumentKind
 from ecrrep.spec import naming
@@ -36,11 +37,17 @@ def ci_role_arn(spec: Spec, account_id: str) -> str | None:
     return spec.iam.ci_role_arn
 
 
-class RepositoryPolicies(RepositoryDocumentKind):
+class EcrRepositoryPolicyKind(RepositoryDocumentKind):
     type = "ecr_repository_policy"
     deleted_with = "ecr_repository"
     title = "Repository policies"
     not_found_codes = frozenset({"RepositoryPolicyNotFoundException"})
+    # The policies name the production and CI roles.
+    depends_on = ("ecr_repository", "iam_role")
+    iam = KindActions(
+        read=(*REPOSITORY_READ, grants("repository", "ecr:GetRepositoryPolicy")),
+        write=(grants("repository", "ecr:SetRepositoryPolicy"),),
+        delete=(grants("repository", "ecr:DeleteRepositoryPolicy"),))
     normalise = staticmethod(normalise_policy)
 
     def document(self, spec: Spec, repo: RepositorySpec, target: Target) -> dict | None:
@@ -75,4 +82,4 @@ def _retrying(call: Any, repository: str, message: str) -> Any:
         what=f"ECR to know the roles named in the policy of {repository}")
 
 
-KIND = RepositoryPolicies()
+KIND = EcrRepositoryPolicyKind()

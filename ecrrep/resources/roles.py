@@ -17,14 +17,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from ecrrep.aws import aws_action, error_code, paginate
-from ecrrep.engine.diff import tag_changes
+from ecrrep.aws import aws_action, aws_error, paginate
+from ecrrep.aws.permissions import KindActions, grants
+from ecrrep.aws.tagging import (
+    claim_if_ours,
+    desired_tags,
+    dict_to_tags,
+    is_owned,
+    sync_tags,
+    tags_to_dict,
+)
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import GLOBAL_REGION, ApplyOptions, ResourceKind, Target
 from ecrrep.resources.cleanup_function import cleanup_role_policy
-from ecrrep.resources.ecr_listing import dict_to_tags, tags_to_dict
 from ecrrep.resources.replication_events import forwarding_role_policy
-from ecrrep.resources.repositories import desired_tags
 from ecrrep.spec import documents, naming
 
 if TYPE_CHECKING:
@@ -104,9 +110,18 @@ def managed_role_names(spec: Spec) -> list[str]:
     ]
 
 
-class Roles(ResourceKind):
+class IamRoleKind(ResourceKind):
     type = "iam_role"
     title = "IAM roles"
+    label_format = "role {name}"
+    iam = KindActions(
+        read=(grants("role", "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies",
+                     "iam:ListAttachedRolePolicies"),),
+        write=(grants("role", "iam:CreateRole", "iam:UpdateAssumeRolePolicy",
+                      "iam:UpdateRoleDescription", "iam:TagRole", "iam:UntagRole",
+                      "iam:PutRolePolicy", "iam:DeleteRolePolicy"),),
+        delete=(grants("role", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
+                       "iam:DeleteRole"),))
 
     def desired(self, spec: Spec, target: Target) -> list[Resource]:
         tags = desired_tags(spec)
@@ -130,12 +145,10 @@ class Roles(ResourceKind):
         with aws_action(f"role {name}"):
             try:
                 role = client.get_role(RoleName=name)["Role"]
-            except Exception as exc:
-                if error_code(exc) == "NoSuchEntity":
-                    return None
-                raise
+            except aws_error("NoSuchEntity"):
+                return None
             tags = tags_to_dict(role.get("Tags"))
-            owned = tags.get(naming.OWNERSHIP_TAG) == spec.project
+            owned = is_owned(tags, spec.project)
             policy = self._read_policy(client, name)
         return Resource(self.type, GLOBAL_REGION, name, {
             "description": role.get("Description", ""),
@@ -147,24 +160,16 @@ class Roles(ResourceKind):
     def _read_policy(self, client: Any, role: str) -> Any:
         try:
             answer = client.get_role_policy(RoleName=role, PolicyName=naming.role_policy_name(role))
-        except Exception as exc:
-            if error_code(exc) == "NoSuchEntity":
-                return None
-            raise
+        except aws_error("NoSuchEntity"):
+            return None
         return documents.normalise_policy(_document(answer["PolicyDocument"]))
 
-    def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+    def _client(self, ctx: AwsContext, change: Change) -> Any:
         # IAM is global: any region's endpoint serves it; use the one the plan read from.
-        client = ctx.client("iam", change.facts["iam_region"])
-        with aws_action(f"role {change.name}"):
-            if change.action == "create":
-                self._create(client, change)
-            elif change.action == "update":
-                self._update(client, change, change.before or {})
-            elif change.action == "delete":
-                self._delete(client, change.name)
+        return ctx.client("iam", change.facts["iam_region"])
 
-    def _create(self, client: Any, change: Change) -> None:
+    def create(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        client = self._client(ctx, change)
         after = change.after or {}
         try:
             client.create_role(
@@ -177,18 +182,20 @@ class Roles(ResourceKind):
                 "trust_policy": after["trust_policy"], "description": after["description"],
                 "tags": after["tags"],
             }
-        except Exception as exc:
-            if error_code(exc) != "EntityAlreadyExists":
-                raise
+        except aws_error("EntityAlreadyExists") as exc:
             # A retried create whose first attempt landed: converge it if it is ours.
             role = client.get_role(RoleName=change.name)["Role"]
-            tags = tags_to_dict(role.get("Tags"))
-            if tags.get(naming.OWNERSHIP_TAG) != after["tags"].get(naming.OWNERSHIP_TAG):
-                raise
+            tags = claim_if_ours(tags_to_dict(role.get("Tags")), after["tags"], exc)
             before = {"tags": tags, "description": role.get("Description", ""),
                       "trust_policy": documents.normalise_policy(
                           _document(role["AssumeRolePolicyDocument"]))}
         self._update(client, change, before)
+
+    def update(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        self._update(self._client(ctx, change), change, change.before or {})
+
+    def delete(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        self._delete(self._client(ctx, change), change.name)
 
     def _update(self, client: Any, change: Change, before: dict[str, Any]) -> None:
         after = change.after or {}
@@ -206,11 +213,9 @@ class Roles(ResourceKind):
                 PolicyName=naming.role_policy_name(change.name),
                 PolicyDocument=json.dumps(after["policy"]),
             )
-        to_set, to_remove = tag_changes(before.get("tags") or {}, after["tags"])
-        if to_set:
-            client.tag_role(RoleName=change.name, Tags=dict_to_tags(to_set))
-        if to_remove:
-            client.untag_role(RoleName=change.name, TagKeys=to_remove)
+        sync_tags(before.get("tags"), after["tags"],
+                  tag=lambda tags: client.tag_role(RoleName=change.name, Tags=dict_to_tags(tags)),
+                  untag=lambda keys: client.untag_role(RoleName=change.name, TagKeys=keys))
 
     def _delete(self, client: Any, name: str) -> None:
         """IAM refuses to delete a role with policies: remove them first.
@@ -221,9 +226,7 @@ class Roles(ResourceKind):
             policies = paginate(client, "list_role_policies", "PolicyNames", RoleName=name)
             attached = paginate(client, "list_attached_role_policies", "AttachedPolicies",
                                 RoleName=name)
-        except Exception as exc:
-            if error_code(exc) != "NoSuchEntity":
-                raise
+        except aws_error("NoSuchEntity"):
             return
         steps = [lambda p=policy: client.delete_role_policy(RoleName=name, PolicyName=p)
                  for policy in policies]
@@ -234,9 +237,8 @@ class Roles(ResourceKind):
         for step in steps:
             try:
                 step()
-            except Exception as exc:
-                if error_code(exc) != "NoSuchEntity":
-                    raise
+            except aws_error("NoSuchEntity"):
+                pass  # gone already: done
 
 
 def _document(value: Any) -> Any:
@@ -246,4 +248,4 @@ def _document(value: Any) -> Any:
     return value
 
 
-KIND = Roles()
+KIND = IamRoleKind()

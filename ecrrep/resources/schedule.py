@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws import aws_action, error_code
+from ecrrep.aws import aws_action, aws_error
+from ecrrep.aws.permissions import KindActions, grants
+from ecrrep.aws.tagging import desired_tags
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources import event_rules
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
-from ecrrep.resources.repositories import desired_tags
 from ecrrep.spec import naming
 
 if TYPE_CHECKING:
@@ -46,9 +47,17 @@ def permission_from_policy(policy: str | None, statement_id: str) -> dict[str, s
     return None
 
 
-class CleanupSchedule(ResourceKind):
+class CleanupScheduleKind(ResourceKind):
     type = "cleanup_schedule"
     title = "Cleanup schedule"
+    label_format = "rule {name} ({region})"
+    # The rule's target, and the permission to invoke it, name the function.
+    depends_on = ("lambda_function",)
+    iam = KindActions(
+        read=(event_rules.RULE_READ, grants("function", "lambda:GetPolicy")),
+        write=(event_rules.RULE_WRITE,
+               grants("function", "lambda:AddPermission", "lambda:RemovePermission")),
+        delete=(event_rules.RULE_DELETE, grants("function", "lambda:RemovePermission")))
 
     def desired(self, spec: Spec, target: Target) -> list[Resource]:
         if not spec.cleanup.enabled:
@@ -93,27 +102,26 @@ class CleanupSchedule(ResourceKind):
         try:
             policy = client.get_policy(
                 FunctionName=naming.cleanup_function_name(spec.project))["Policy"]
-        except Exception as exc:
-            if error_code(exc) == "ResourceNotFoundException":
-                return None  # no function, or a function without a resource policy
-            raise
+        except aws_error("ResourceNotFoundException"):
+            return None  # no function, or a function without a resource policy
         return permission_from_policy(policy, naming.cleanup_invoke_statement_id(spec.project))
 
-    def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
-        events = ctx.client("events", change.region)
-        functions = ctx.client("lambda", change.region)
-        with aws_action(f"rule {change.name} ({change.region})"):
-            if change.action == "create":
-                event_rules.create_rule(events, change.name, change.after or {})
-                self._permit(functions, change, None)
-            elif change.action == "update":
-                before, after = change.before or {}, change.after or {}
-                event_rules.update_rule(events, change.name, change.facts["arn"], before, after)
-                if before.get("invoke_permission") != after["invoke_permission"]:
-                    self._permit(functions, change, before.get("invoke_permission"))
-            elif change.action == "delete":
-                event_rules.delete_rule(events, change.name)
-                self._revoke(functions, change)
+    def create(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        event_rules.create_rule(ctx.client("events", change.region), change.name,
+                                change.after or {})
+        self._permit(ctx.client("lambda", change.region), change, None)
+
+    def update(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        before, after = change.before or {}, change.after or {}
+        event_rules.update_rule(ctx.client("events", change.region), change.name,
+                                change.facts["arn"], before, after)
+        if before.get("invoke_permission") != after["invoke_permission"]:
+            self._permit(ctx.client("lambda", change.region), change,
+                         before.get("invoke_permission"))
+
+    def delete(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        event_rules.delete_rule(ctx.client("events", change.region), change.name)
+        self._revoke(ctx.client("lambda", change.region), change)
 
     def _permit(self, client: Any, change: Change, current: dict[str, str] | None) -> None:
         wanted = (change.after or {})["invoke_permission"]
@@ -129,11 +137,9 @@ class CleanupSchedule(ResourceKind):
                 Principal=wanted["principal"],
                 SourceArn=wanted["source_arn"],
             )
-        except Exception as exc:
+        except aws_error("ResourceConflictException"):
             # A retried call whose first attempt landed meets its own statement: done if the
             # statement is the one wanted.
-            if error_code(exc) != "ResourceConflictException":
-                raise
             policy = client.get_policy(FunctionName=change.facts["function"])["Policy"]
             if permission_from_policy(policy, change.facts["statement_id"]) != wanted:
                 raise
@@ -142,9 +148,8 @@ class CleanupSchedule(ResourceKind):
         try:
             client.remove_permission(FunctionName=change.facts["function"],
                                      StatementId=change.facts["statement_id"])
-        except Exception as exc:
-            if error_code(exc) != "ResourceNotFoundException":
-                raise
+        except aws_error("ResourceNotFoundException"):
+            pass  # no such statement: done
 
 
-KIND = CleanupSchedule()
+KIND = CleanupScheduleKind()

@@ -43,10 +43,6 @@ def role_policy_name(role: str) -> str:
     return f"{role}-policy"
 
 
-def replication_rule_name(project: str) -> str:
-    return project
-
-
 def topic_name(project: str) -> str:
     return f"{project}-alerts"
 

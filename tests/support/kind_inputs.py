@@ -3,6 +3,9 @@ one check they share: a read-back that needs no change."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import yaml
 
 from ecrrep.cleanup.function import metrics
@@ -14,6 +17,7 @@ from ecrrep.resources import (
     dashboard,
     replication_events,
     schedule,
+    subscription,
     topic,
 )
 from ecrrep.resources.base import Target
@@ -27,7 +31,7 @@ TOPIC_ARN = f"arn:aws:sns:us-east-1:{ACCOUNT}:{PROJECT}-alerts"
 OPTIONS = DiffOptions(PROJECT)
 ALARMS, DASHBOARD, FUNCTION = alarms.KIND, dashboard.KIND, cleanup_function.KIND
 SCHEDULE, EVENT_RULES = schedule.KIND, replication_events.KIND
-TOPIC, SUBSCRIPTION_KIND = topic.KIND, topic.SUBSCRIPTION_KIND
+TOPIC, SUBSCRIPTION_KIND = topic.KIND, subscription.KIND
 ALLOWED_NAMESPACES = {"AWS/ECR", metrics.NAMESPACE}
 
 
@@ -46,3 +50,14 @@ def sub(email: str, arn: str, protocol: str = "email") -> dict[str, str]:
     """A subscription of our topic as ListSubscriptionsByTopic lists it."""
     return {"SubscriptionArn": arn, "Protocol": protocol, "Endpoint": email,
             "TopicArn": TOPIC_ARN, "Owner": ACCOUNT}
+
+
+def namespaces_of(alarm: dict[str, Any]) -> set[str]:
+    """Every metric namespace an alarm (normalised) watches."""
+    found = {alarm["Namespace"]} if alarm.get("Namespace") else set()
+    for query in alarm.get("Metrics", []):
+        if "MetricStat" in query:
+            found.add(query["MetricStat"]["Metric"]["Namespace"])
+        expression = query.get("Expression", "")
+        found.update(re.findall(r'SCHEMA\(\s*"([^"]+)"', expression))
+    return found

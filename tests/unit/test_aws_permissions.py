@@ -27,7 +27,7 @@ def spec():
 
 
 def test_every_resource_kind_declares_its_actions_and_no_other_kind_is_declared():
-    assert set(permissions.KIND_ACTIONS) == {kind.type for kind in all_kinds()}
+    assert set(permissions.kind_actions()) == {kind.type for kind in all_kinds()}
 
 
 def test_every_declared_action_is_an_operation_of_its_service():

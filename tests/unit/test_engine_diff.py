@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ecrrep.engine.diff import DiffOptions, DiffRules, diff_resources, field_changes, tag_changes
+from ecrrep.aws.tagging import tag_changes
+from ecrrep.engine.diff import DiffOptions, DiffRules, diff_resources, field_changes
 from ecrrep.engine.plan import Plan, Resource
 
 OPTIONS = DiffOptions(project="proj")

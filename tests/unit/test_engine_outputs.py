@@ -7,7 +7,7 @@ import pytest
 from ecrrep.engine.outputs import output_names, outputs_from, raw_value, validation_commands
 from ecrrep.engine.plan import Resource
 from ecrrep.resources.base import GLOBAL_REGION
-from ecrrep.resources.topic import (
+from ecrrep.resources.subscription import (
     STATUS_PENDING,
 )
 from ecrrep.spec import naming

@@ -9,7 +9,7 @@ from ecrrep.render.plan import render_plan
 from ecrrep.resources import (
     all_kinds,
 )
-from ecrrep.resources.topic import (
+from ecrrep.resources.subscription import (
     subscription_resources,
 )
 from tests.support.kind_inputs import (

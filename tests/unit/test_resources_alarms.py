@@ -9,14 +9,8 @@ from typing import Any
 from ecrrep.cleanup.function import metrics
 from ecrrep.engine.diff import diff_resources
 from ecrrep.engine.plan import Resource
-from ecrrep.resources.alarms import (
-    ALARM_FIELDS,
-    GIB,
-    desired_alarms,
-    is_our_alarm_name,
-    namespaces_of,
-    normalise_alarm,
-)
+from ecrrep.resources.alarm_definitions import GIB, desired_alarms, is_our_alarm_name
+from ecrrep.resources.alarm_documents import ALARM_FIELDS, normalise_alarm
 from ecrrep.spec import naming
 from tests.support.kind_inputs import (
     ACCOUNT,
@@ -28,6 +22,7 @@ from tests.support.kind_inputs import (
     TARGET,
     TOPIC_ARN,
     make_spec,
+    namespaces_of,
     no_changes,
 )
 

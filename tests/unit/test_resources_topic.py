@@ -3,12 +3,12 @@ subscriptions."""
 
 from __future__ import annotations
 
-from ecrrep.resources.topic import (
+from ecrrep.resources.subscription import (
     STATUS_CONFIRMED,
     STATUS_PENDING,
     subscription_resources,
-    topic_policy,
 )
+from ecrrep.resources.topic import topic_policy
 from tests.support.kind_inputs import (
     ACCOUNT,
     OPTIONS,
