@@ -1,6 +1,6 @@
 """The IAM actions ecrrep calls, declared per resource kind (each kind's `iam`, in its own
-module) and per command, and the least-privilege policy built from them (`ecrrep
-permissions`, the README's list).
+module, in the vocabulary of `ecrrep.aws.actions`) and per command, and the least-privilege
+policy built from them (`ecrrep permissions`, the README's list).
 
 Resources are scoped to what the spec names wherever the action allows it. Where an action has
 no resource type in the Service Authorization Reference, the policy must say "*" ("If there is
@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from ecrrep.aws.actions import Grant, KindActions, grants
 
 if TYPE_CHECKING:
     from ecrrep.spec.models import Spec
@@ -87,36 +89,6 @@ SCOPES: dict[str, Scope] = {
     # sns:Unsubscribe (a subscription is not a resource type of SNS).
     "none": Scope("NoResourceLevelPermissions", "*"),
 }
-
-
-@dataclass(frozen=True)
-class Grant:
-    scope: str
-    actions: tuple[str, ...]
-
-
-def grants(scope: str, *actions: str) -> Grant:
-    return Grant(scope, actions)
-
-
-@dataclass(frozen=True)
-class KindActions:
-    """What a resource kind calls to read it, to create or update it, and to delete it."""
-
-    read: tuple[Grant, ...]
-    write: tuple[Grant, ...] = ()
-    delete: tuple[Grant, ...] = ()
-
-
-# Every read of repositories, roles' regions and the dashboard goes through the claims (the
-# prefixes and regions we manage), and repositories are also found through the tagging index
-# in every managed region.
-CLAIMS_READ = (grants("claims_root", "ssm:GetParametersByPath"),
-               grants("claims", "ssm:ListTagsForResource"))
-REPOSITORY_READ = (*CLAIMS_READ,
-                   grants("repository_listing", "ecr:DescribeRepositories"),
-                   grants("repository", "ecr:ListTagsForResource"),
-                   grants("none", "tag:GetResources"))
 
 
 def kind_actions() -> dict[str, KindActions]:

@@ -60,13 +60,6 @@ def discovered_repository_names(ctx: AwsContext, spec: Spec, region: str) -> set
             if (name := repository_name_of(arn)) is not None}
 
 
-def dropped_region_rules(ctx: AwsContext, spec: Spec, regions: list[str]) -> list[Resource]:
-    """The replication-failure event rule in each dropped region, read as its kind reads it
-    in the spec's regions, so the plan deletes it."""
-    from ecrrep.resources import replication_events
-
-    return replication_events.KIND.read_in_regions(ctx, spec, regions)
-
 
 def orphans(ctx: AwsContext, spec: Spec, dropped: list[str],
             current: list[Resource]) -> list[Change]:

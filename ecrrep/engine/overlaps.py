@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ecrrep.engine import claims
-from ecrrep.resources.ecr_listing import repositories_under_prefix
+from ecrrep.resources.shared.ecr_listing import repositories_under_prefix
 from ecrrep.spec.naming import OWNERSHIP_TAG
 
 if TYPE_CHECKING:

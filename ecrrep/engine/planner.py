@@ -17,10 +17,10 @@ from ecrrep.engine.implied import without_implied_deletions
 from ecrrep.engine.overlaps import overlapping_projects
 from ecrrep.engine.ownership import RUN_LEDGER, RunLedger, ledger_entries
 from ecrrep.engine.plan import Change, Plan, Resource, state_fingerprint
-from ecrrep.resources import all_kinds
+from ecrrep.resources import all_kinds, replication_events
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 from ecrrep.resources.claims import OwnershipClaimKind
-from ecrrep.resources.ecr_listing import read_repositories_everywhere
+from ecrrep.resources.shared.ecr_listing import read_repositories_everywhere
 
 if TYPE_CHECKING:
     from ecrrep.aws.context import AwsContext
@@ -49,8 +49,10 @@ def read_current(ctx: AwsContext, spec: Spec, kinds: list[ResourceKind]) -> list
     found = ctx.map(lambda kind: kind.read(ctx, spec), kinds)
     current = [resource for resources in found for resource in resources]
     read = {r.address for r in current}
-    current += [r for r in discovery.dropped_region_rules(ctx, spec, dropped_regions(ctx, spec))
-                if r.address not in read]
+    # The replication-failure event rule in each dropped region, read as its kind reads it
+    # in the spec's regions, so the plan deletes it.
+    dropped = replication_events.KIND.read_in_regions(ctx, spec, dropped_regions(ctx, spec))
+    current += [r for r in dropped if r.address not in read]
     return current
 
 

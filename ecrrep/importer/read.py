@@ -44,7 +44,7 @@ def import_registry(ctx: AwsContext, prefix: str, source_region: str,
     from ecrrep.engine.diff import DiffOptions
     from ecrrep.engine.planner import make_plan, read_state
     from ecrrep.resources import all_kinds
-    from ecrrep.resources.ecr_listing import records_under_prefix
+    from ecrrep.resources.shared.ecr_listing import records_under_prefix
 
     for option, problem in (("--prefix", repository_prefix_problem(prefix)),
                             ("--source-region", region_problem(source_region))):

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from ecrrep.aws import AWS_EXCEPTIONS, aws_action, aws_error, error_code, paginate
 from ecrrep.replication.compare import image_record, repository_settings
 from ecrrep.replication.model import ReplicationStatus, RepositoryState
-from ecrrep.resources.ecr_listing import describe_under_prefix
 from ecrrep.resources.lifecycle_policies import KIND as LIFECYCLE_POLICIES
 from ecrrep.resources.repository_policies import KIND as REPOSITORY_POLICIES
+from ecrrep.resources.shared.ecr_listing import describe_under_prefix
 from ecrrep.spec import naming
 
 if TYPE_CHECKING:

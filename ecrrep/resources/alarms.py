@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws import aws_action, aws_error, paginate
-from ecrrep.aws.permissions import KindActions, grants
+from ecrrep.aws.actions import KindActions, grants
 from ecrrep.aws.tagging import (
     appeared_unowned,
     claim_if_ours,
@@ -24,9 +24,13 @@ from ecrrep.aws.tagging import (
     tags_to_dict,
 )
 from ecrrep.engine.plan import Change, Resource
-from ecrrep.resources.alarm_definitions import alarm_summary, desired_alarms, is_our_alarm_name
-from ecrrep.resources.alarm_documents import ALARM_FIELDS, normalise_alarm
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
+from ecrrep.resources.shared.alarm_definitions import (
+    alarm_summary,
+    desired_alarms,
+    is_our_alarm_name,
+)
+from ecrrep.resources.shared.alarm_documents import ALARM_FIELDS, normalise_alarm
 from ecrrep.spec import naming
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ from ecrrep.engine.diff import DiffOptions, DiffRules, diff_resources
 from ecrrep.engine.plan import Change, Resource
 
 if TYPE_CHECKING:
+    from ecrrep.aws.actions import KindActions
     from ecrrep.aws.context import AwsContext
-    from ecrrep.aws.permissions import KindActions
     from ecrrep.engine.plan import Plan
     from ecrrep.spec.models import Spec
 

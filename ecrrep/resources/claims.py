@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws import aws_error
-from ecrrep.aws.permissions import CLAIMS_READ, KindActions, grants
+from ecrrep.aws.actions import CLAIMS_READ, KindActions, grants
 from ecrrep.aws.tagging import appeared_unowned, claim_if_ours, dict_to_tags, tags_to_dict
 from ecrrep.engine import claims, ownership
 from ecrrep.engine.diff import DiffOptions, DiffRules, diff_resources

@@ -22,14 +22,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws import AwsError, aws_action, aws_error
-from ecrrep.aws.permissions import KindActions, grants
+from ecrrep.aws.actions import KindActions, grants
 from ecrrep.aws.tagging import claim_if_ours, desired_tags, is_owned, sync_tags
 from ecrrep.cleanup import package as lambda_package
 from ecrrep.cleanup.function.config import CleanupConfig
 from ecrrep.cleanup.function.ownership import OWNERSHIP_TAG
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
-from ecrrep.resources.propagation import after_iam_propagation
+from ecrrep.resources.shared.propagation import after_iam_propagation
 from ecrrep.spec import documents, naming
 
 if TYPE_CHECKING:

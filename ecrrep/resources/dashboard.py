@@ -19,11 +19,11 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws import aws_action, aws_error
-from ecrrep.aws.permissions import CLAIMS_READ, KindActions, grants
+from ecrrep.aws.actions import CLAIMS_READ, KindActions, grants
 from ecrrep.engine import claims
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
-from ecrrep.resources.dashboard_body import dashboard_body
+from ecrrep.resources.shared.dashboard_body import dashboard_body
 from ecrrep.spec import naming
 
 if TYPE_CHECKING:

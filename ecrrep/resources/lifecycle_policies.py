@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws.permissions import REPOSITORY_READ, KindActions, grants
+from ecrrep.aws.actions import REPOSITORY_READ, KindActions, grants
 from ecrrep.lifecycle.preview import annotate_previews, changes_to_preview
 from ecrrep.resources.repositories import EcrRepositoryKind
-from ecrrep.resources.repository_documents import RepositoryDocumentKind
+from ecrrep.resources.shared.repository_documents import RepositoryDocumentKind
 from ecrrep.spec.documents import lifecycle_policy_document, normalise_lifecycle_policy
 
 if TYPE_CHECKING:

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 import botocore.exceptions
 
 from ecrrep.aws import AwsError, aws_action, error_code
+from ecrrep.aws.actions import CLAIMS_READ, KindActions, grants
 from ecrrep.aws.context import DEFAULT_MAX_ATTEMPTS
-from ecrrep.aws.permissions import CLAIMS_READ, KindActions, grants
 from ecrrep.engine import claims, ownership
 from ecrrep.engine.diff import DiffOptions, DiffRules, diff_resources
 from ecrrep.engine.plan import Change, Resource

@@ -27,11 +27,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws import aws_action
-from ecrrep.aws.permissions import KindActions, grants
+from ecrrep.aws.actions import KindActions, grants
 from ecrrep.aws.tagging import desired_tags
 from ecrrep.engine.plan import Change, Resource
-from ecrrep.resources import event_rules
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
+from ecrrep.resources.shared import event_rules
 from ecrrep.spec import documents, naming
 
 if TYPE_CHECKING:

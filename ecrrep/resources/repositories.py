@@ -9,13 +9,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws import aws_error
-from ecrrep.aws.permissions import REPOSITORY_READ, KindActions, grants
+from ecrrep.aws.actions import REPOSITORY_READ, KindActions, grants
 from ecrrep.aws.tagging import claim_if_ours, desired_tags, dict_to_tags, sync_tags, tags_to_dict
 from ecrrep.engine import claims
 from ecrrep.engine.diff import DiffOptions, DiffRules
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
-from ecrrep.resources.ecr_listing import count_images, forget_repositories, repositories_we_may_own
+from ecrrep.resources.shared.ecr_listing import (
+    count_images,
+    forget_repositories,
+    repositories_we_may_own,
+)
 from ecrrep.spec import kms_keys, naming
 
 if TYPE_CHECKING:

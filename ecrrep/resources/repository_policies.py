@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws.permissions import REPOSITORY_READ, KindActions, grants
-from ecrrep.resources.propagation import after_iam_propagation
-from ecrrep.resources.repository_documents import RepositoryDocumentKind
+from ecrrep.aws.actions import REPOSITORY_READ, KindActions, grants
+from ecrrep.resources.shared.propagation import after_iam_propagation
+from ecrrep.resources.shared.repository_documents import RepositoryDocumentKind
 from ecrrep.spec import naming
 from ecrrep.spec.documents import normalise_policy, repository_policy_document
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from ecrrep.aws import aws_action, aws_error, paginate
-from ecrrep.aws.permissions import KindActions, grants
+from ecrrep.aws.actions import KindActions, grants
 from ecrrep.aws.tagging import (
     claim_if_ours,
     desired_tags,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws import aws_action, aws_error, paginate
-from ecrrep.aws.permissions import KindActions, grants
+from ecrrep.aws.actions import KindActions, grants
 from ecrrep.engine.diff import DiffOptions
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target

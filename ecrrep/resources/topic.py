@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws import aws_action, aws_error
-from ecrrep.aws.permissions import KindActions, grants
+from ecrrep.aws.actions import KindActions, grants
 from ecrrep.aws.tagging import desired_tags, dict_to_tags, is_owned, sync_tags, tags_to_dict
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target

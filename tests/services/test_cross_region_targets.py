@@ -7,7 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ecrrep.aws import AwsError
-from ecrrep.resources import event_rules
+from ecrrep.resources.shared import event_rules
 
 BUS = "arn:aws:events:us-east-1:123456789012:event-bus/default"
 TARGETS = [{"Id": "source-region-bus", "Arn": BUS,

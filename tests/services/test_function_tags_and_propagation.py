@@ -7,7 +7,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ecrrep.aws import AwsError
-from ecrrep.resources import cleanup_function, propagation
+from ecrrep.resources import cleanup_function
+from ecrrep.resources.shared import propagation
 from tests.support.in_process_plans import PROJECT, converge, fresh_ctx, make_spec
 
 # -- the function's tags ---------------------------------------------------------------------

@@ -14,12 +14,12 @@ from ecrrep.engine.planner import apply_plan, plan_for, read_target
 from ecrrep.resources import (
     alarms,
     cleanup_function,
-    propagation,
     replication_events,
     schedule,
     topic,
 )
 from ecrrep.resources.base import ApplyOptions, Target
+from ecrrep.resources.shared import propagation
 from ecrrep.spec.models import Spec
 from tests.support.in_process_plans import (
     OPTIONS,

@@ -9,8 +9,8 @@ from typing import Any
 from ecrrep.cleanup.function import metrics
 from ecrrep.engine.diff import diff_resources
 from ecrrep.engine.plan import Resource
-from ecrrep.resources.alarm_definitions import GIB, desired_alarms, is_our_alarm_name
-from ecrrep.resources.alarm_documents import ALARM_FIELDS, normalise_alarm
+from ecrrep.resources.shared.alarm_definitions import GIB, desired_alarms, is_our_alarm_name
+from ecrrep.resources.shared.alarm_documents import ALARM_FIELDS, normalise_alarm
 from ecrrep.spec import naming
 from tests.support.kind_inputs import (
     ACCOUNT,

@@ -3,9 +3,9 @@ region, and the roles they and the cleanup function use."""
 
 from __future__ import annotations
 
-from ecrrep.resources.event_rules import normalise_targets
 from ecrrep.resources.replication_events import FAILED_REPLICATION_PATTERN, forwarding_role_policy
 from ecrrep.resources.roles import role_designs
+from ecrrep.resources.shared.event_rules import normalise_targets
 from ecrrep.spec import naming
 from tests.support.kind_inputs import (
     ACCOUNT,

@@ -28,7 +28,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.cleanup.function import metrics
-from ecrrep.resources.alarm_documents import normalise_alarm
+from ecrrep.resources.shared.alarm_documents import normalise_alarm
 from ecrrep.spec import naming
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws import AwsError, aws_error, paginate
-from ecrrep.aws.permissions import grants
+from ecrrep.aws.actions import grants
 from ecrrep.aws.tagging import (
     appeared_unowned,
     claim_if_ours,

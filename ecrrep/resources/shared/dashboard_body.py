@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.cleanup.function import metrics
-from ecrrep.resources.alarm_definitions import (
+from ecrrep.resources.shared.alarm_definitions import (
     ECR_NAMESPACE,
     PUBLISHED_PERIOD_SECONDS,
     PULL_COUNT_METRIC,
