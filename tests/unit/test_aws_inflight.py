@@ -133,8 +133,15 @@ def test_a_region_whose_calls_hang_does_not_hold_up_the_others():
     done = Counter()
     lock = threading.Lock()
 
+    east_held = threading.Event()
+    east_entered = Counter()
+
     def wait(lane: str) -> None:
         if lane == "us-east-1":
+            with lock:
+                east_entered[lane] += 1
+                if east_entered[lane] == n:
+                    east_held.set()
             assert release.wait(BARRIER_TIMEOUT_S), "us-east-1 was never released"
 
     endpoint = Endpoint(wait=wait)
@@ -154,6 +161,7 @@ def test_a_region_whose_calls_hang_does_not_hold_up_the_others():
         worker.start()
         # All of us-west-2's calls finish while us-east-1's first calls still hang.
         assert others_done.wait(BARRIER_TIMEOUT_S), done
+        assert east_held.wait(BARRIER_TIMEOUT_S), east_entered
         assert done["us-east-1"] == 0
         assert endpoint.now["us-east-1"] == n
     finally:
