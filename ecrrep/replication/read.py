@@ -52,15 +52,13 @@ def read_states(ctx: AwsContext, spec: Spec) -> dict[tuple[str, str], Repository
             if d is None:
                 states[(region, name)] = None
                 continue
-            settings = repository_settings(
-                d, by_key[(region, name, "lifecycle")], by_key[(region, name, "policy")]
-            )
-            if spec.scanning is not None:
-                # The registry's scanning rules decide what is scanned, not scanOnPush:
-                # https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning-filters.html
-                del settings["scan_on_push"]
             states[(region, name)] = RepositoryState(
-                region, name, settings, by_key[(region, name, "images")]
+                region,
+                name,
+                repository_settings(
+                    d, by_key[(region, name, "lifecycle")], by_key[(region, name, "policy")]
+                ),
+                by_key[(region, name, "images")],
             )
     return states
 
