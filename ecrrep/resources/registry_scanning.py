@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ecrrep.aws import aws_action
 from ecrrep.aws.actions import CLAIMS_READ, KindActions, grants
 from ecrrep.engine import claims
+from ecrrep.engine.diff import DiffOptions
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 from ecrrep.spec.scanning import DEFAULT_CONFIGURATION, rule_filters
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
     from ecrrep.spec.models import Spec
 
 NAME = "registry"
+# What the plan says about a configuration it writes, and about one it "deletes".
+DECIDES_NOTE = ("registry scanning decides which repositories are scanned: a repository's "
+                "scan_on_push no longer does")
+RESTORE_NOTE = "puts back AWS's default: BASIC, no rules"
 
 
 def rule_text(frequency: str, filters: list[str]) -> str:
@@ -124,6 +129,16 @@ class EcrRegistryScanningKind(ResourceKind):
         return Resource(self.type, region, NAME, attrs, owned=owner == spec.project,
                         owner=None if owner == spec.project else owner,
                         facts={"proof": "claim"})
+
+    def diff(self, desired: list[Resource], current: list[Resource],
+             options: DiffOptions) -> list[Change]:
+        changes = super().diff(desired, current, options)
+        for change in changes:
+            if change.action in ("create", "update") and not change.blocked:
+                change.notes.append(DECIDES_NOTE)
+            elif change.action == "delete":
+                change.notes.append(RESTORE_NOTE)
+        return changes
 
     def create(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
         # PutRegistryScanningConfiguration creates or replaces: a retried create writes again.

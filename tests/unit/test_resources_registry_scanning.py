@@ -82,6 +82,8 @@ def test_ours_and_changed_out_of_band_is_an_update():
     assert by_region["us-west-2"].action == "update"
     assert {f.field for f in by_region["us-west-2"].fields} == {"scan_type", "rules"}
     assert by_region["us-east-1"].action == "create"
+    assert registry_scanning.DECIDES_NOTE in by_region["us-west-2"].notes
+    assert by_region["eu-west-1"].notes == [registry_scanning.DECIDES_NOTE]
 
 
 def test_someone_else_s_configuration_is_blocked_unless_adopted():
@@ -105,6 +107,7 @@ def test_destroy_restores_only_what_we_own():
     ours, theirs = current(WANTED), current(WANTED, "us-west-2", owned=False)
     changes = KIND.diff([], [ours, theirs], OPTIONS)
     assert [(c.region, c.action) for c in changes] == [("us-east-1", "delete")]
+    assert changes[0].notes == ["puts back AWS's default: BASIC, no rules"]
 
 
 def test_the_claim_owner_of_a_region():
