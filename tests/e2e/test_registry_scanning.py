@@ -171,3 +171,23 @@ def test_scan_on_push_is_not_drift_once_registry_scanning_decides(cli, aws, writ
     doc = json.loads(result.stdout)
     assert doc["healthy"] is True
     assert all(r["drift"] == [] for r in doc["results"])
+
+
+def test_a_dropped_region_gets_aws_s_default_back(cli, aws, write_spec):
+    write_spec(edit=with_scanning)
+    apply_ok(cli)
+
+    def without_eu(spec: dict) -> None:
+        with_scanning(spec)
+        spec["destination_regions"] = ["us-west-2"]
+
+    write_spec(edit=without_eu)
+    changes = changes_by_address(plan_json(cli))
+    assert changes[address("eu-west-1")]["change"]["actions"] == ["delete"]
+    apply_ok(cli)
+
+    assert configurations(aws) == {SOURCE: CONFIGURED, "us-west-2": CONFIGURED,
+                                   "eu-west-1": DEFAULT}
+    assert scanning_claims(aws) == [f"/ecrrep/{PROJECT}/scanning/{r}"
+                                    for r in (SOURCE, "us-west-2")]
+    assert cli("plan", "--detailed-exitcode").returncode == 0
