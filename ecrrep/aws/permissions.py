@@ -84,8 +84,9 @@ SCOPES: dict[str, Scope] = {
                          "arn:aws:ssm:{region}:{account}:parameter/ecrrep", SOURCE_REGION),
     "metrics": Scope("Metrics", "*",
                      condition={"StringEquals": {"cloudwatch:namespace": "ECRRep"}}),
-    # Actions with no resource type: ecr:DescribeRegistry and ecr:PutReplicationConfiguration
-    # (the registry is not a resource type), tag:GetResources, sts:GetCallerIdentity, and
+    # Actions with no resource type: ecr:DescribeRegistry, ecr:PutReplicationConfiguration and
+    # ecr:Get/PutRegistryScanningConfiguration (the registry is not a resource type),
+    # tag:GetResources, sts:GetCallerIdentity, and
     # sns:Unsubscribe (a subscription is not a resource type of SNS).
     "none": Scope("NoResourceLevelPermissions", "*"),
 }

@@ -7,7 +7,8 @@ with the ownership tag `ecrrep:project=<project>`:
 - `prefix/<prefix>`: the project's repositories live under `<prefix>/`, and the replication
   rule filtering on `<prefix>/` (or, as older versions wrote it, on the bare prefix) is its;
 - `dashboard/<name>`: the CloudWatch dashboard of that name is its;
-- `region/<region>`: it manages resources in that region (found again when the spec drops it).
+- `region/<region>`: it manages resources in that region (found again when the spec drops it);
+- `scanning/<region>`: the registry scanning configuration of that region is its (`scanning:`).
 
 Claims are a resource kind of their own (`ecrrep.resources.claims`), first in dependency
 order: a claim is written before what it claims is created, and deleted after it is deleted.
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Claim:
     project: str
-    kind: str  # "prefix" | "dashboard" | "region"
+    kind: str  # "prefix" | "dashboard" | "region" | "scanning"
     value: str
     parameter: str
     # Carries the ownership tag of the project its path names (read for our own claims only).
@@ -51,6 +52,8 @@ def desired_claims(spec: Spec) -> list[tuple[str, str]]:
     if spec.monitoring.enabled:
         wanted.append(("dashboard", naming.dashboard_name(spec.project)))
     wanted.extend(("region", region) for region in spec.regions)
+    if spec.scanning is not None:
+        wanted.extend(("scanning", region) for region in spec.regions)
     return wanted
 
 
@@ -80,6 +83,11 @@ def managed_regions(ctx: AwsContext, spec: Spec) -> list[str]:
 
 def claims_dashboard(ctx: AwsContext, spec: Spec, name: str) -> bool:
     return any(c.value == name for c in our_claims(ctx, spec, "dashboard"))
+
+
+def scanning_claimed_regions(ctx: AwsContext, spec: Spec) -> list[str]:
+    """The regions whose registry scanning configuration we claim."""
+    return sorted({c.value for c in our_claims(ctx, spec, "scanning")})
 
 
 def prefix_owner(ctx: AwsContext, spec: Spec, prefix: str) -> str | None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ecrrep.aws import aws_action
 from ecrrep.cleanup.function import metrics
-from ecrrep.replication.compare import gaps_to_classify, make_report
+from ecrrep.replication.compare import gaps_to_classify, make_report, without_setting
 
 # CheckError and the status reader are part of what the command uses to run a check.
 from ecrrep.replication.model import CheckError, Report
@@ -45,6 +45,10 @@ def check_replication(
     reader = status_reader or ReplicationStatusReader(ctx, lambda _: None)
     names = managed_repositories(spec)
     states = read_states(ctx, spec)
+    if spec.scanning is not None:
+        # The registry's scanning rules decide what is scanned, not a repository's scanOnPush:
+        # https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning-filters.html
+        states = without_setting(states, "scan_on_push")
     missing_anywhere = gaps_to_classify(spec.source_region, names, spec.destination_regions, states)
     statuses = reader.statuses(spec.source_region, missing_anywhere)
     return make_report(

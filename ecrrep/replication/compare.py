@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,6 +54,12 @@ def repository_settings(
         ),
         "repository_policy": normalise_policy(json.loads(policy_text)) if policy_text else None,
     }
+
+
+def without_setting(states: States, name: str) -> dict[tuple[str, str], RepositoryState | None]:
+    """The states with one setting no longer compared (absent on both sides: never drift)."""
+    return {key: replace(state, settings={k: v for k, v in state.settings.items() if k != name})
+            if state is not None else None for key, state in states.items()}
 
 
 def image_record(detail: dict[str, Any]) -> ImageRecord:

@@ -16,6 +16,7 @@ def all_kinds() -> list[ResourceKind]:
         cleanup_function,
         dashboard,
         lifecycle_policies,
+        registry_scanning,
         replication,
         replication_events,
         repositories,
@@ -34,6 +35,7 @@ def all_kinds() -> list[ResourceKind]:
         lifecycle_policies.KIND,
         repository_policies.KIND,
         replication.KIND,
+        registry_scanning.KIND,
         # Monitoring and automation: the topic before what notifies it, the function before
         # its schedule, the events role (in roles) and the topic before the event rules.
         topic.KIND,

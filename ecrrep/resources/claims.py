@@ -28,6 +28,7 @@ MEANING = {
     "prefix": "the replication rule filtering on {value}/ and the repositories under it",
     "dashboard": "the CloudWatch dashboard {value}",
     "region": "resources in {value}",
+    "scanning": "the registry scanning configuration of {value}",
 }
 
 

@@ -71,6 +71,7 @@ from ecrrep.spec.rules import (
     tag_prefix_problem,
     tag_value_problem,
 )
+from ecrrep.spec.scanning import ScanningSpec
 
 __all__ = ["Loc", "Problem", "RepositorySpec", "Spec", "format_path", "spec_problems"]
 
@@ -357,6 +358,9 @@ class Spec(_Strict):
     monitoring: MonitoringSpec = Field(default_factory=MonitoringSpec)
     notifications: NotificationsSpec = Field(default_factory=NotificationsSpec)
     cleanup: CleanupSpec = Field(default_factory=CleanupSpec)
+    scanning: ScanningSpec | None = Field(
+        default=None, description="The registry's scanning configuration in every region; "
+        "absent: left as it is.")
 
     @field_validator("version", mode="before")
     @classmethod

@@ -26,6 +26,7 @@ from ecrrep.spec.rules import (
     repository_prefix_problem,
     shown,
 )
+from ecrrep.spec.scanning import scanning_problems
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -57,6 +58,7 @@ def spec_problems(data: Mapping[str, Any]) -> list[Problem]:
         *_iam_problems(_mapping(data.get("iam")), repositories),
         *limit_problems(data, repositories),
         *_retention_problems(_mapping(data.get("cleanup")), repositories),
+        *scanning_problems(data),
     ]
 
 
