@@ -133,7 +133,16 @@ class EcrRegistryScanningKind(ResourceKind):
     def diff(self, desired: list[Resource], current: list[Resource],
              options: DiffOptions) -> list[Change]:
         changes = super().diff(desired, current, options)
+        owners = {r.address: r.owner for r in current if r.owner}
         for change in changes:
+            owner = owners.get(change.address)
+            if options.adopt_from and owner == options.adopt_from and not change.blocked:
+                # The other project's claim on this region's scanning is not read, so it could
+                # not be transferred: taking the configuration would leave two projects
+                # claiming it, and the other one's destroy would reset ours.
+                change.blocked = (f"claimed by ecrrep project '{owner}': --adopt-from does not "
+                                  f"transfer the registry scanning configuration; remove "
+                                  f"`scanning:` from {owner}'s spec and apply it first")
             if change.action in ("create", "update") and not change.blocked:
                 change.notes.append(DECIDES_NOTE)
             elif change.action == "delete":

@@ -49,7 +49,9 @@ FOREIGN_RULE = {
 
 
 def apply_ok(cli, write_spec) -> None:
-    write_spec()
+    # The example with registry scanning on (commented out in the example), so that destroying
+    # it exercises every registered kind.
+    write_spec(lambda spec: spec.update(scanning={"rules": [{"frequency": "SCAN_ON_PUSH"}]}))
     result = cli("apply", "--auto-approve")
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -191,3 +191,30 @@ def test_a_dropped_region_gets_aws_s_default_back(cli, aws, write_spec):
     assert scanning_claims(aws) == [f"/ecrrep/{PROJECT}/scanning/{r}"
                                     for r in (SOURCE, "us-west-2")]
     assert cli("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_adopt_from_does_not_take_another_project_s_scanning_configuration(
+        cli, aws, write_spec):
+    def team_b(spec: dict) -> None:
+        with_scanning(spec, {"rules": [{"frequency": "SCAN_ON_PUSH"}]})
+        spec.update(project="team-b", repository_prefix="team-b-apps")
+
+    write_spec(edit=team_b)
+    apply_ok(cli)
+    theirs = configurations(aws)
+    their_claims = scanning_claims(aws)
+    write_spec(edit=with_scanning)
+
+    plan = cli("plan", "--json", "--adopt-from", "team-b")
+    assert plan.returncode == 0, plan.stderr
+    planned = changes_by_address(json.loads(plan.stdout))
+    result = cli("apply", "--auto-approve", "--adopt-from", "team-b")
+
+    for region in REGIONS:
+        assert planned[address(region)]["blocked"] == (
+            "claimed by ecrrep project 'team-b': --adopt-from does not transfer the registry "
+            "scanning configuration; remove `scanning:` from team-b's spec and apply it first")
+    assert result.returncode == 1
+    assert configurations(aws) == theirs
+    assert scanning_claims(aws) == their_claims
+    assert all("/team-b/" in claim for claim in their_claims) and len(their_claims) == 3

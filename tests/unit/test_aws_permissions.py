@@ -62,6 +62,8 @@ def test_the_policy_is_iam_json_scoped_to_the_spec(spec):
     unscoped = {a for s in document["Statement"] if s["Resource"] == "*" and "Condition" not in s
                 for a in s["Action"]}
     assert unscoped == {"ecr:DescribeRegistry", "ecr:PutReplicationConfiguration",
+                        "ecr:GetRegistryScanningConfiguration",
+                        "ecr:PutRegistryScanningConfiguration",
                         "sns:Unsubscribe", "sts:GetCallerIdentity", "tag:GetResources"}
     assert len(json.dumps(document, separators=(",", ":"))) <= 6144  # managed policy limit
 
