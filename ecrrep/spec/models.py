@@ -78,6 +78,8 @@ __all__ = ["Loc", "Problem", "RepositorySpec", "Spec", "format_path", "spec_prob
 # The longest policy texts ECR accepts (PutLifecyclePolicy, SetRepositoryPolicy).
 ECR_LIFECYCLE_POLICY_LIMIT = 30_720
 ECR_REPOSITORY_POLICY_LIMIT = 10_240
+# The highest replication latency alarm threshold, in seconds: one day (see MonitoringSpec).
+MAX_REPLICATION_LATENCY_SECONDS = 86_400
 
 # ---------------------------------------------------------------------------------------------
 # Types: a str (or dict) plus the rule it obeys, and what editors see in the JSON Schema.
@@ -302,6 +304,18 @@ class MonitoringSpec(_Strict):
         gt=0,
         allow_inf_nan=False,
         description="Alarm per repository above this size in GiB.",
+    )
+    # Seconds, up to a day: by then an image not yet replicated has long counted as failed in
+    # ReplicationFailureRate (30 minutes' grace by default), so a higher threshold could only
+    # repeat that alarm, late; a larger number is more likely minutes or milliseconds by
+    # mistake.
+    replication_latency_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_REPLICATION_LATENCY_SECONDS,
+        allow_inf_nan=False,
+        description="Alarm when replication to any destination takes longer than this "
+        "(95th percentile, seconds); absent: no alarm.",
     )
 
 

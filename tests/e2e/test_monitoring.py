@@ -77,7 +77,8 @@ def test_apply_creates_topic_alarms_dashboard_function_schedule_and_event_rules(
     body = json.loads(cloudwatch.get_dashboard(DashboardName=DASHBOARD)["DashboardBody"])
     graphed = {(row[0], row[1]) for w in body["widgets"] for row in w["properties"]["metrics"]}
     assert graphed == {("AWS/ECR", "RepositoryPullCount"), ("ECRRep", "RepositorySizeBytes"),
-                       ("ECRRep", "ReplicationFailureRate"), ("ECRRep", "ImagesExpired")}
+                       ("ECRRep", "ReplicationFailureRate"), ("ECRRep", "ImagesExpired"),
+                       ("ECRRep", "ReplicationLatencySeconds")}
 
     function = aws.client("lambda", SOURCE).get_function(FunctionName=FUNCTION)["Configuration"]
     assert function["Runtime"].startswith("python3.")

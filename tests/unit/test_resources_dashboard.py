@@ -37,13 +37,14 @@ def test_dashboard_body_in_another_key_order_is_unchanged():
     assert no_changes([desired], [current])
 
 
-def test_dashboard_graphs_the_four_metrics():
+def test_dashboard_graphs_the_five_metrics():
     body = dashboard_body(make_spec())
     rows = [row for w in body["widgets"] for row in w["properties"]["metrics"]]
     assert {(r[0], r[1]) for r in rows} == {
         ("AWS/ECR", "RepositoryPullCount"),
         (metrics.NAMESPACE, metrics.REPOSITORY_SIZE_BYTES),
         (metrics.NAMESPACE, metrics.REPLICATION_FAILURE_RATE),
+        (metrics.NAMESPACE, metrics.REPLICATION_LATENCY_SECONDS),
         (metrics.NAMESPACE, metrics.IMAGES_EXPIRED),
     }
     regions = {r[5] for r in rows if r[1] == metrics.REPLICATION_FAILURE_RATE}

@@ -5,6 +5,9 @@ the spec (the kind that reads and writes them: `alarms`; how they are compared:
 - `<project>-replication-failure-rate`: the highest `ECRRep ReplicationFailureRate` over the
   destination regions (one query per DestinationRegion and a MAX expression), above
   `replication_failure_rate_percent`.
+- `<project>-replication-latency` (only when `replication_latency_seconds` is set): the
+  highest `ECRRep ReplicationLatencySeconds` (each region's 95th percentile) over the
+  destination regions, built the same way, above that many seconds.
 - `<project>-<repo>-pull-count`: `AWS/ECR RepositoryPullCount` (ECR's own metric), Sum over
   5 minutes, above `pull_count_per_5min`. It watches the source region only: pulls of the
   replicas are counted by each destination region's CloudWatch, which this alarm does not see.
@@ -53,9 +56,10 @@ def _region_query_id(region: str) -> str:
     return "r_" + region.replace("-", "_")
 
 
-def failure_rate_queries(spec: Spec) -> list[dict[str, Any]]:
-    """The highest ReplicationFailureRate of this project over the destination regions: one
-    query per region and a MAX, or one Metrics Insights query beyond 10 regions."""
+def max_over_regions_queries(spec: Spec, metric: str, query_id: str,
+                             label: str) -> list[dict[str, Any]]:
+    """The highest value of this project's `metric` over the destination regions: one query
+    per region and a MAX, or one Metrics Insights query beyond 10 regions."""
     regions = spec.destination_regions
     if len(regions) <= MAX_ALARM_METRICS:
         queries = [
@@ -64,7 +68,7 @@ def failure_rate_queries(spec: Spec) -> list[dict[str, Any]]:
                 "MetricStat": {
                     "Metric": {
                         "Namespace": metrics.NAMESPACE,
-                        "MetricName": metrics.REPLICATION_FAILURE_RATE,
+                        "MetricName": metric,
                         "Dimensions": metrics.dimensions(
                             spec.project, metrics.DESTINATION_REGION, region),
                     },
@@ -76,19 +80,24 @@ def failure_rate_queries(spec: Spec) -> list[dict[str, Any]]:
             for region in regions
         ]
         ids = ", ".join(q["Id"] for q in queries)
-        queries.append({"Id": "failure_rate", "Expression": f"MAX([{ids}])",
-                        "Label": "Highest replication failure rate (%)", "ReturnData": True})
+        queries.append({"Id": query_id, "Expression": f"MAX([{ids}])",
+                        "Label": label, "ReturnData": True})
     else:
         queries = [{
-            "Id": "failure_rate",
-            "Expression": (f'SELECT MAX({metrics.REPLICATION_FAILURE_RATE}) FROM '
+            "Id": query_id,
+            "Expression": (f'SELECT MAX({metric}) FROM '
                            f'SCHEMA("{metrics.NAMESPACE}", {metrics.DESTINATION_REGION}, '
                            f"{metrics.PROJECT}) WHERE {metrics.PROJECT} = '{spec.project}'"),
             "Period": PUBLISHED_PERIOD_SECONDS,
-            "Label": "Highest replication failure rate (%)",
+            "Label": label,
             "ReturnData": True,
         }]
     return queries
+
+
+def failure_rate_queries(spec: Spec) -> list[dict[str, Any]]:
+    return max_over_regions_queries(spec, metrics.REPLICATION_FAILURE_RATE, "failure_rate",
+                                    "Highest replication failure rate (%)")
 
 
 def failure_rate_alarm(spec: Spec, actions: list[str]) -> dict[str, Any]:
@@ -112,6 +121,34 @@ def failure_rate_alarm(spec: Spec, actions: list[str]) -> dict[str, Any]:
         # alarm stays in ALARM until a new measurement clears it. `missing` would drop to
         # INSUFFICIENT_DATA an hour after every run and hide a standing failure; `breaching`
         # would raise a false replication alarm every hour between runs.
+        "TreatMissingData": "ignore",
+    })
+
+
+def replication_latency_alarm_name(project: str) -> str:
+    return f"{project}-replication-latency"
+
+
+def latency_alarm(spec: Spec, threshold: float, actions: list[str]) -> dict[str, Any]:
+    regions = spec.destination_regions
+    return normalise_alarm({
+        "AlarmDescription": (
+            f"Replication to one of {', '.join(regions)} took more than {threshold:g} seconds "
+            f"(95th percentile; ECRRep {metrics.REPLICATION_LATENCY_SECONDS}, published by "
+            "`ecrrep validate-replication --publish-metrics`)."
+        ),
+        "AlarmActions": actions,
+        "OKActions": actions,
+        "Metrics": max_over_regions_queries(
+            spec, metrics.REPLICATION_LATENCY_SECONDS, "latency",
+            "Slowest replication, 95th percentile (seconds)"),
+        "EvaluationPeriods": 1,
+        "Threshold": float(threshold),
+        "ComparisonOperator": "GreaterThanThreshold",
+        # Published only when someone runs `validate-replication --publish-metrics`, and only
+        # for regions where an image was measured: most hours have no data point, and a gap
+        # means "not measured", not "fast" or "slow". `ignore` keeps the last measured state
+        # (see the failure-rate alarm for why not `missing` or `breaching`).
         "TreatMissingData": "ignore",
     })
 
@@ -166,6 +203,10 @@ def desired_alarms(spec: Spec, account_id: str) -> dict[str, dict[str, Any]]:
                if spec.notifications.enabled else [])
     alarms = {naming.replication_failure_alarm_name(spec.project):
               failure_rate_alarm(spec, actions)}
+    latency = spec.monitoring.replication_latency_seconds
+    if latency is not None:
+        alarms[replication_latency_alarm_name(spec.project)] = latency_alarm(
+            spec, latency, actions)
     for repo in spec.repositories:
         full = naming.repository_name(spec.repository_prefix, repo.name)
         alarms[naming.pull_count_alarm_name(spec.project, repo.name)] = pull_count_alarm(
@@ -177,7 +218,8 @@ def desired_alarms(spec: Spec, account_id: str) -> dict[str, dict[str, Any]]:
 
 def is_our_alarm_name(name: str, project: str) -> bool:
     """A name of the shapes this kind gives alarms (so a stray tag alone claims nothing)."""
-    if name == naming.replication_failure_alarm_name(project):
+    if name in (naming.replication_failure_alarm_name(project),
+                replication_latency_alarm_name(project)):
         return True
     return bool(re.fullmatch(re.escape(project) + r"-.+-(pull-count|size)", name))
 
@@ -205,6 +247,8 @@ def alarm_summary(alarm: dict[str, Any]) -> list[str]:
     threshold = alarm.get("Threshold", 0.0)
     if alarm.get("MetricName") == metrics.REPOSITORY_SIZE_BYTES:
         limit = f"{threshold / GIB:g} GiB"
+    elif metrics.REPLICATION_LATENCY_SECONDS in str(alarm.get("Metrics")):
+        limit = f"{threshold:g} s"
     elif alarm.get("Metrics"):
         limit = f"{threshold:g}%"
     else:

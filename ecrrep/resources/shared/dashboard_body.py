@@ -1,11 +1,13 @@
 """The body of the dashboard `<project>-ecr` (pure): what it graphs and how it stays within
 CloudWatch's dashboard quotas whatever the number of repositories.
 
-Four graphs: pulls per repository (AWS/ECR RepositoryPullCount: ECR's metric, which has no
+Five graphs: pulls per repository (AWS/ECR RepositoryPullCount: ECR's metric, which has no
 project dimension, but the repository names are the project's), repository sizes (ECRRep
 RepositorySizeBytes), the replication failure rate per destination region (ECRRep
-ReplicationFailureRate, with the alarm threshold drawn in) and the images the cleanup function
-expired (ECRRep ImagesExpired). Every ECRRep query names the Project dimension the metrics are
+ReplicationFailureRate, with the alarm threshold drawn in), next to it the replication latency
+per destination region (ECRRep ReplicationLatencySeconds, the 95th percentile, with its alarm
+threshold when there is one) and the images the cleanup function expired (ECRRep
+ImagesExpired). Every ECRRep query names the Project dimension the metrics are
 published with.
 
 CloudWatch draws at most 500 metrics in one widget and 2,500 in one dashboard
@@ -55,7 +57,9 @@ def dashboard_body(spec: Spec) -> dict[str, Any]:
                     for r in spec.repositories]
     rates = [_ours(spec.project, metrics.REPLICATION_FAILURE_RATE, metrics.DESTINATION_REGION, r)
              for r in spec.destination_regions]
-    listed = 3 * len(repositories) + len(rates)
+    latencies = [_ours(spec.project, metrics.REPLICATION_LATENCY_SECONDS,
+                       metrics.DESTINATION_REGION, r) for r in spec.destination_regions]
+    listed = 3 * len(repositories) + len(rates) + len(latencies)
     per_repository = (_listed_graphs(spec.project, repositories)
                       if listed <= MAX_DASHBOARD_METRICS
                       else _summary_graphs(spec.project, spec.repository_prefix))
@@ -66,9 +70,23 @@ def dashboard_body(spec: Spec) -> dict[str, Any]:
         {"yAxis": {"left": {"min": 0, "max": 100}},
          "annotations": {"horizontal": [{"label": "alarm threshold", "value": threshold}]}})
     pulls, sizes, expired = per_repository
-    graphs = [*pulls, *sizes, rate_graph, *expired]
+    # Pulls and sizes always take as many widgets each, so the failure rate starts a row and
+    # the latency sits next to it.
+    graphs = [*pulls, *sizes, rate_graph, _latency_graph(spec, latencies), *expired]
     return {"widgets": [_widget(graph, spec.source_region, position)
                         for position, graph in enumerate(graphs)]}
+
+
+def _latency_graph(spec: Spec, latencies: list[list[Any]]) -> Graph:
+    """ReplicationLatencySeconds (each run's 95th percentile) per destination region, with the
+    alarm threshold drawn in when the spec sets one."""
+    threshold = spec.monitoring.replication_latency_seconds
+    extra: dict[str, Any] = {"yAxis": {"left": {"min": 0}}}
+    if threshold is not None:
+        extra["annotations"] = {"horizontal": [{"label": "alarm threshold",
+                                                "value": threshold}]}
+    return ("Replication latency per destination region (p95, seconds)", latencies, "Maximum",
+            PUBLISHED_PERIOD_SECONDS, extra)
 
 
 def _listed_graphs(project: str, repositories: list[str]) -> PerRepository:
