@@ -26,11 +26,12 @@ from ecrrep.replication.model import (
 )
 from ecrrep.spec.documents import documents_differ, normalise_lifecycle_policy, normalise_policy
 
-# Replica settings compared with the source's. The first three are the fields the repository
+# Replica settings compared with the source's. The first four are the fields the repository
 # kind manages (same names); encryption is compared by type only, because a KMS key belongs to
 # one region and every replica necessarily has a key of its own region.
 SETTINGS_FIELDS = (
     "tag_mutability",
+    "tag_mutability_exclusions",
     "scan_on_push",
     "encryption",
     "lifecycle_policy",
@@ -46,6 +47,7 @@ def repository_settings(
     encryption = description.get("encryptionConfiguration") or {"encryptionType": "AES256"}
     return {
         "tag_mutability": description.get("imageTagMutability", "MUTABLE"),
+        "tag_mutability_exclusions": _exclusions(description),
         "scan_on_push": description.get("imageScanningConfiguration", {}).get("scanOnPush", False),
         "encryption": encryption.get("encryptionType", "AES256"),
         "lifecycle_policy": (
@@ -53,6 +55,12 @@ def repository_settings(
         ),
         "repository_policy": normalise_policy(json.loads(policy_text)) if policy_text else None,
     }
+
+
+def _exclusions(description: dict[str, Any]) -> list[str] | None:
+    """The tag mutability exclusion wildcards, sorted: ECR keeps them as a set (None: none)."""
+    filters = description.get("imageTagMutabilityExclusionFilters") or []
+    return sorted(f["filter"] for f in filters) or None
 
 
 def image_record(detail: dict[str, Any]) -> ImageRecord:
