@@ -59,8 +59,9 @@ def _meaning(value: Any) -> Any:
     """A rule (or part) with what AWS may add at its default dropped (`deleteReplication:
     false`, empty lists), and lists of filters or destinations in a stable order."""
     if isinstance(value, dict):
-        return {k: _meaning(v) for k, v in sorted(value.items())
-                if v not in (None, False, [], {})}
+        # Defaults dropped after their own defaults are: `{"enabled": false}` is a default too.
+        meant = {k: _meaning(v) for k, v in sorted(value.items())}
+        return {k: v for k, v in meant.items() if v not in (None, False, [], {})}
     if isinstance(value, list):
         return sorted((_meaning(v) for v in value), key=repr)
     return value
