@@ -27,11 +27,12 @@ from ecrrep.replication.model import (
 )
 from ecrrep.spec.documents import documents_differ, normalise_lifecycle_policy, normalise_policy
 
-# Replica settings compared with the source's. The first three are the fields the repository
+# Replica settings compared with the source's. The first four are the fields the repository
 # kind manages (same names); encryption is compared by type only, because a KMS key belongs to
 # one region and every replica necessarily has a key of its own region.
 SETTINGS_FIELDS = (
     "tag_mutability",
+    "tag_mutability_exclusions",
     "scan_on_push",
     "encryption",
     "lifecycle_policy",
@@ -47,6 +48,7 @@ def repository_settings(
     encryption = description.get("encryptionConfiguration") or {"encryptionType": "AES256"}
     return {
         "tag_mutability": description.get("imageTagMutability", "MUTABLE"),
+        "tag_mutability_exclusions": _exclusions(description),
         "scan_on_push": description.get("imageScanningConfiguration", {}).get("scanOnPush", False),
         "encryption": encryption.get("encryptionType", "AES256"),
         "lifecycle_policy": (
@@ -60,6 +62,12 @@ def without_setting(states: States, name: str) -> dict[tuple[str, str], Reposito
     """The states with one setting no longer compared (absent on both sides: never drift)."""
     return {key: replace(state, settings={k: v for k, v in state.settings.items() if k != name})
             if state is not None else None for key, state in states.items()}
+
+
+def _exclusions(description: dict[str, Any]) -> list[str] | None:
+    """The tag mutability exclusion wildcards, sorted: ECR keeps them as a set (None: none)."""
+    filters = description.get("imageTagMutabilityExclusionFilters") or []
+    return sorted(f["filter"] for f in filters) or None
 
 
 def image_record(detail: dict[str, Any]) -> ImageRecord:

@@ -59,8 +59,9 @@ def _meaning(value: Any) -> Any:
     """A rule (or part) with what AWS may add at its default dropped (`deleteReplication:
     false`, empty lists), and lists of filters or destinations in a stable order."""
     if isinstance(value, dict):
-        return {k: _meaning(v) for k, v in sorted(value.items())
-                if v not in (None, False, [], {})}
+        # Defaults dropped after their own defaults are: `{"enabled": false}` is a default too.
+        meant = {k: _meaning(v) for k, v in sorted(value.items())}
+        return {k: v for k, v in meant.items() if v not in (None, False, [], {})}
     if isinstance(value, list):
         return sorted((_meaning(v) for v in value), key=repr)
     return value
@@ -73,21 +74,49 @@ def rules_differ(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
 
 
 def rule_attrs(rule: dict[str, Any]) -> dict[str, Any]:
-    """A rule in comparable form: destinations sorted, defaults AWS adds dropped."""
-    return {
+    """A rule in comparable form: destinations sorted, defaults AWS adds dropped. Deletion
+    replication shows only when on: a rule without `deleteReplication` replicates no
+    deletions, as one with `enabled: false` (API_DeleteReplication.html, below)."""
+    attrs = {
         "destinations": sorted(
             (_meaning(d) for d in rule.get("destinations", [])),
             key=lambda d: (d.get("region", ""), d.get("registryId", "")),
         ),
         "repository_filters": rule.get("repositoryFilters", []),
     }
+    if replicates_deletions(rule):
+        attrs["delete_replication"] = True
+    return attrs
+
+
+def replicates_deletions(rule: dict[str, Any]) -> bool:
+    """Whether the rule replicates image deletions and tag removals to its destinations:
+    https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DeleteReplication.html,
+    https://docs.aws.amazon.com/AmazonECR/latest/userguide/replication-delete.html"""
+    return (rule.get("deleteReplication") or {}).get("enabled") is True
 
 
 def rule_from_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
     rule: dict[str, Any] = {"destinations": copy.deepcopy(attrs["destinations"])}
     if attrs.get("repository_filters"):
         rule["repositoryFilters"] = copy.deepcopy(attrs["repository_filters"])
+    if attrs.get("delete_replication"):
+        rule["deleteReplication"] = {"enabled": True}
     return rule
+
+
+DELETION_WARNING = ("warning: deletions will be replicated: deleting an image (or a tag) in "
+                    "{source}, by hand or by a lifecycle policy, then deletes it in {regions}")
+
+
+def deletion_warning(change: Change) -> str | None:
+    """The warning a change turning deletion replication on carries, else None."""
+    if not (change.after or {}).get("delete_replication"):
+        return None
+    if (change.before or {}).get("delete_replication"):
+        return None
+    regions = sorted({d.get("region", "") for d in change.after["destinations"]})
+    return DELETION_WARNING.format(source=change.region, regions=", ".join(regions))
 
 
 def with_our_rule(rules: list[dict[str, Any]], ours: dict[str, Any] | None,
@@ -156,6 +185,8 @@ class EcrReplicationRuleKind(ResourceKind):
             ],
             "repositoryFilters": prefix_filter(spec.repository_prefix),
         }
+        if spec.replicate_deletions:
+            rule["deleteReplication"] = {"enabled": True}
         summary = [f"replicate repositories named {spec.repository_prefix}/* to "
                    + ", ".join(spec.destination_regions) + " (this account)"]
         return [Resource(self.type, spec.source_region, spec.project, rule_attrs(rule),
@@ -201,6 +232,8 @@ class EcrReplicationRuleKind(ResourceKind):
         # The root cause first: an overlapping project explains a rival rule too.
         ours.blocked = (_overlap_blocker(want, options) or rival_blocker or ours.blocked
                         or _limit_blocker(foreign))
+        if (warning := deletion_warning(ours)) is not None:
+            ours.notes.append(warning)
         return changes
 
     def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:

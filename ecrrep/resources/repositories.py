@@ -44,6 +44,28 @@ def encryption_attrs(repo: RepositorySpec, region: str) -> dict[str, Any]:
     return {"encryption": repo.encryption}
 
 
+def exclusion_attrs(wildcards: list[str] | None) -> dict[str, Any]:
+    """The tag mutability exclusions, sorted (ECR keeps them as a set), and only when there
+    are some, so a repository without them looks as it always did in the plan."""
+    return {"tag_mutability_exclusions": sorted(wildcards)} if wildcards else {}
+
+
+def exclusion_filters(attrs: dict[str, Any]) -> dict[str, Any]:
+    """The imageTagMutabilityExclusionFilters argument of CreateRepository and
+    PutImageTagMutability; WILDCARD is the only filterType
+    (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageTagMutabilityExclusionFilter.html)."""
+    wildcards = attrs.get("tag_mutability_exclusions") or []
+    if not wildcards:
+        return {}
+    return {"imageTagMutabilityExclusionFilters": [
+        {"filterType": "WILDCARD", "filter": wildcard} for wildcard in wildcards]}
+
+
+def _read_exclusions(description: dict[str, Any]) -> dict[str, Any]:
+    filters = description.get("imageTagMutabilityExclusionFilters") or []
+    return exclusion_attrs([f["filter"] for f in filters])
+
+
 class EcrRepositoryKind(ResourceKind):
     type = "ecr_repository"
     title = "ECR repositories"
@@ -70,6 +92,7 @@ class EcrRepositoryKind(ResourceKind):
                 naming.repository_name(spec.repository_prefix, repo.name),
                 {
                     "tag_mutability": repo.tag_mutability,
+                    **exclusion_attrs(repo.tag_mutability_exclusions),
                     "scan_on_push": repo.scan_on_push,
                     **encryption_attrs(repo, region),
                     "tags": tags,
@@ -108,6 +131,7 @@ class EcrRepositoryKind(ResourceKind):
         encryption = d.get("encryptionConfiguration", {"encryptionType": "AES256"})
         attrs: dict[str, Any] = {
             "tag_mutability": d.get("imageTagMutability", "MUTABLE"),
+            **_read_exclusions(d),
             "scan_on_push": d.get("imageScanningConfiguration", {}).get("scanOnPush", False),
             "encryption": encryption["encryptionType"],
         }
@@ -132,6 +156,7 @@ class EcrRepositoryKind(ResourceKind):
             client.create_repository(
                 repositoryName=change.name,
                 imageTagMutability=after["tag_mutability"],
+                **exclusion_filters(after),
                 imageScanningConfiguration={"scanOnPush": after["scan_on_push"]},
                 encryptionConfiguration=encryption,
                 tags=dict_to_tags(after["tags"]),
@@ -147,6 +172,7 @@ class EcrRepositoryKind(ResourceKind):
         tags = claim_if_ours(tags_to_dict(found.get("tags")), after["tags"], exc)
         before = {
             "tag_mutability": described.get("imageTagMutability"),
+            **_read_exclusions(described),
             "scan_on_push": described.get("imageScanningConfiguration", {}).get("scanOnPush"),
             "tags": tags,
         }
@@ -158,9 +184,12 @@ class EcrRepositoryKind(ResourceKind):
     def _update(self, client: Any, change: Change, before: dict[str, Any]) -> None:
         after = change.after or {}
         arn = _arn(client, change)
-        if before.get("tag_mutability") != after["tag_mutability"]:
+        # One call sets the mutability and its exclusions together: each value needs the other.
+        if any(before.get(key) != after.get(key)
+               for key in ("tag_mutability", "tag_mutability_exclusions")):
             client.put_image_tag_mutability(
-                repositoryName=change.name, imageTagMutability=after["tag_mutability"]
+                repositoryName=change.name, imageTagMutability=after["tag_mutability"],
+                **exclusion_filters(after),
             )
         if before.get("scan_on_push") != after["scan_on_push"]:
             client.put_image_scanning_configuration(

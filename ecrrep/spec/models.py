@@ -46,12 +46,14 @@ from ecrrep.spec.rules import (
     MAX_DESTINATION_REGIONS,
     MAX_LIFECYCLE_RULES,
     MAX_RETENTION_DAYS,
+    MAX_TAG_MUTABILITY_EXCLUSIONS,
     MAX_TAGS,
     PROJECT_PATTERN,
     REPOSITORY_NAME_PATTERN,
     REPOSITORY_PREFIX_PATTERN,
     ROLE_ARN_PATTERN,
     RULE_ERROR_TYPE,
+    TAG_MUTABILITY_EXCLUSION_PATTERN,
     TAG_PATTERN_PATTERN,
     TAG_PREFIX_PATTERN,
     Loc,
@@ -67,6 +69,7 @@ from ecrrep.spec.rules import (
     role_arn_problem,
     schedule_problem,
     tag_key_problem,
+    tag_mutability_exclusion_problem,
     tag_pattern_problem,
     tag_prefix_problem,
     tag_value_problem,
@@ -121,6 +124,12 @@ TagPrefix = Annotated[str, _obeys(tag_prefix_problem), _string_schema(pattern=TA
 TagPattern = Annotated[
     str, _obeys(tag_pattern_problem), _string_schema(pattern=TAG_PATTERN_PATTERN)
 ]
+TagMutabilityExclusion = Annotated[str, _obeys(tag_mutability_exclusion_problem),
+                                   _string_schema(pattern=TAG_MUTABILITY_EXCLUSION_PATTERN)]
+TagMutabilityExclusions = Annotated[list[TagMutabilityExclusion],
+                                    Len(1, MAX_TAG_MUTABILITY_EXCLUSIONS)]
+TagMutability = Literal["IMMUTABLE", "MUTABLE", "IMMUTABLE_WITH_EXCLUSION",
+                        "MUTABLE_WITH_EXCLUSION"]
 RoleArn = Annotated[str, _obeys(role_arn_problem), _string_schema(pattern=ROLE_ARN_PATTERN)]
 _KMS_KEY_SCHEMA = {"type": "string", "pattern": f"{KMS_KEY_ARN_PATTERN}|{KMS_ALIAS_PATTERN}"}
 
@@ -191,9 +200,12 @@ class RepositorySpec(_Strict):
     """A repository `<repository_prefix>/<name>`, the same in the source and every replica."""
 
     name: RepositoryName = Field(description="Name under repository_prefix.")
-    tag_mutability: Literal["IMMUTABLE", "MUTABLE"] = Field(
-        default="IMMUTABLE", description="Whether a pushed tag can be moved to another image."
-    )
+    tag_mutability: TagMutability = Field(default="IMMUTABLE", description="Whether a pushed "
+        "tag can be moved to another image; *_WITH_EXCLUSION: except the excluded tags.")
+    tag_mutability_exclusions: TagMutabilityExclusions | None = Field(default=None, description=(
+        "Only with (and required by) a *_WITH_EXCLUSION tag_mutability: distinct tag wildcards "
+        "('*': any characters; whole tags match) whose tags stay mutable (IMMUTABLE_WITH_"
+        "EXCLUSION) or become immutable (MUTABLE_WITH_EXCLUSION)."))
     scan_on_push: bool = Field(default=True, description="Basic image scan on every push.")
     encryption: Literal["AES256", "KMS"] = Field(
         default="AES256", description="Cannot change after creation. KMS needs kms_key."
@@ -358,6 +370,9 @@ class Spec(_Strict):
     destination_regions: Annotated[list[Region], Len(1, MAX_DESTINATION_REGIONS)] = Field(
         description="Where images are replicated: distinct, not the source region."
     )
+    replicate_deletions: bool = Field(default=False, description=(
+        "Replicate image deletions and tag removals (lifecycle expiries too) from the source "
+        "to every destination (the rule's deleteReplication)."))
     repository_prefix: RepositoryPrefix = Field(
         description="Repositories are <prefix>/<name>; replication filters on this prefix."
     )

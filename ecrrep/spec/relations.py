@@ -144,6 +144,7 @@ def _repository_problems(
         )
     if encryption == "AES256" and repository.get("kms_key") is not None:
         problems.append(Problem((*loc, "kms_key"), "only used with encryption: KMS"))
+    problems += _tag_mutability_problems(loc, repository)
     access = repository.get("access", "restricted")
     if access == "custom" and repository.get("policy") is None:
         problems.append(
@@ -164,6 +165,28 @@ def _repository_problems(
     if isinstance(rules, list):
         problems += _lifecycle_problems((*loc, "lifecycle"), rules)
     return problems
+
+
+_WITH_EXCLUSION = ("IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION")
+
+
+def _tag_mutability_problems(loc: Loc, repository: Mapping[str, Any]) -> list[Problem]:
+    """Exclusion filters go with a *_WITH_EXCLUSION mutability, and only with it: ECR takes
+    them only there (CreateRepository, PutImageTagMutability), and a filter listed twice
+    would read as drift against the set ECR keeps."""
+    mutability = repository.get("tag_mutability", "IMMUTABLE")
+    exclusions = repository.get("tag_mutability_exclusions")
+    if mutability in _WITH_EXCLUSION and exclusions is None:
+        return [Problem((*loc, "tag_mutability"), f"{mutability} needs "
+                        "tag_mutability_exclusions (the tags it excludes, e.g. [latest, dev-*])")]
+    if mutability not in _WITH_EXCLUSION and exclusions is not None:
+        return [Problem((*loc, "tag_mutability_exclusions"), "only used with tag_mutability: "
+                        "IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION")]
+    if not isinstance(exclusions, list):
+        return []
+    return [Problem((*loc, "tag_mutability_exclusions", index), f"{shown(value)} is listed twice")
+            for index, value in enumerate(exclusions)
+            if isinstance(value, str) and value in exclusions[:index]]
 
 
 _AND_WARNING = (

@@ -36,6 +36,12 @@ ECR_REPOSITORY_LENGTH = (2, 256)
 TAG_PREFIX_PATTERN = r"^[A-Za-z0-9._-]{1,128}$"
 TAG_PATTERN_PATTERN = r"^[A-Za-z0-9._*-]{1,128}$"
 MAX_WILDCARDS_PER_PATTERN = 4
+# Tag mutability exclusion filters (ImageTagMutabilityExclusionFilter, filterType WILDCARD):
+# 1..5 per repository, each 1..128 of these characters, as the ECR service model says
+# (CreateRepository, PutImageTagMutability):
+# https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageTagMutabilityExclusionFilter.html
+TAG_MUTABILITY_EXCLUSION_PATTERN = r"^[0-9a-zA-Z._*-]{1,128}$"
+MAX_TAG_MUTABILITY_EXCLUSIONS = 5
 ROLE_ARN_PATTERN = r"^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]{1,512}$"
 # A key id is a UUID, or `mrk-` and 32 hex digits for a multi-Region key.
 KMS_KEY_ARN_PATTERN = (
@@ -205,6 +211,13 @@ def tag_pattern_problem(value: str) -> str | None:
                 f"(got {shown(value)})")
     if value.count("*") > MAX_WILDCARDS_PER_PATTERN:
         return f"at most {MAX_WILDCARDS_PER_PATTERN} '*' wildcards per pattern (got {shown(value)})"
+    return None
+
+
+def tag_mutability_exclusion_problem(value: str) -> str | None:
+    if not matches(TAG_MUTABILITY_EXCLUSION_PATTERN, value):
+        return ("must be 1..128 characters of A-Z, a-z, 0-9, '.', '_', '-', '*' "
+                f"(got {shown(value)})")
     return None
 
 

@@ -215,9 +215,11 @@ def test_merged_values_report_the_line_they_come_from():
         "    name: worker\n"
     )
     assert diagnostics(text) == [
-        "spec.yaml:10: repositories[1].tag_mutability: must be one of IMMUTABLE, MUTABLE "
+        "spec.yaml:10: repositories[1].tag_mutability: must be one of IMMUTABLE, MUTABLE, "
+        "IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION "
         "(got 'mutable')",
-        "spec.yaml:10: repositories[2].tag_mutability: must be one of IMMUTABLE, MUTABLE "
+        "spec.yaml:10: repositories[2].tag_mutability: must be one of IMMUTABLE, MUTABLE, "
+        "IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION "
         "(got 'mutable')",
     ]
 

@@ -18,7 +18,8 @@ from tests.support.spec_texts import BASE, base_with, error, errors, load
         (
             "    tag_mutability: immutable\n",
             "repositories[0].tag_mutability",
-            "must be one of IMMUTABLE, MUTABLE (got 'immutable')",
+            "must be one of IMMUTABLE, MUTABLE, IMMUTABLE_WITH_EXCLUSION, "
+            "MUTABLE_WITH_EXCLUSION (got 'immutable')",
         ),
         (
             "monitoring: {pull_count_per_5min: '1000'}\n",
@@ -104,7 +105,8 @@ def test_three_different_errors_give_three_diagnostics():
         load(text)
     assert [str(d) for d in caught.value.diagnostics] == [
         "spec.yaml:3: source_region: unknown AWS region 'us-east-9' (did you mean 'us-east-1'?)",
-        "spec.yaml:8: repositories[0].tag_mutability: must be one of IMMUTABLE, MUTABLE "
+        "spec.yaml:8: repositories[0].tag_mutability: must be one of IMMUTABLE, MUTABLE, "
+        "IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION "
         "(got 'mutable')",
         "spec.yaml:9: cleanup.schedule: cron(...) needs '?' in exactly one of day-of-month and "
         "day-of-week",
