@@ -1,10 +1,10 @@
 """The spec: pydantic models of the YAML file (version 1), and the rules it must satisfy.
 
 Values here are validated and typed; nothing in this module talks to AWS. Loading with line
-numbers and turning validation errors into `FILE:LINE: path: message` lives in `spec_loader`.
+numbers and turning validation errors into `FILE:LINE: path: message` lives in `loader`.
 
-Rules about one value (in `spec_rules`) are validators on its type, so pydantic reports every
-bad value at once. Rules that relate several values live in `spec_relations.spec_problems`,
+Rules about one value (in `rules`) are validators on its type (in `fields`), so pydantic reports
+every bad value at once. Rules that relate several values live in `relations.spec_problems`,
 which works on plain data: the loader runs it on the raw YAML even when some values failed
 validation, and `Spec` runs it on itself so that a spec built in code obeys the same rules.
 """
@@ -12,67 +12,50 @@ validation, and `Spec` runs it on itself so that a spec built in code obeys the 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from annotated_types import Interval, Len, MaxLen, MinLen
+from annotated_types import Len, MaxLen, MinLen
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
-    PlainValidator,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from ecrrep.spec.kms_keys import key_for_region, kms_key_setting_problem
-from ecrrep.spec.policy_rules import (
-    lifecycle_policy_problem,
-    policy_from_json,
-    repository_policy_problem,
+from ecrrep.spec.fields import (
+    Description,
+    Email,
+    EnvironmentName,
+    KmsKeySetting,
+    LifecyclePolicy,
+    ProjectName,
+    Region,
+    RepositoryName,
+    RepositoryPolicy,
+    RepositoryPrefix,
+    RetentionDays,
+    RoleArn,
+    Schedule,
+    Strict,
+    TagKey,
+    TagMutability,
+    TagMutabilityExclusions,
+    TagPattern,
+    TagPrefix,
+    TagValue,
 )
-from ecrrep.spec.regions import AWS_REGIONS
+from ecrrep.spec.kms_keys import key_for_region
 from ecrrep.spec.relations import spec_problems
 from ecrrep.spec.rules import (
     DEFAULT_RETENTION_DAYS,
-    ENVIRONMENT_PATTERN,
-    KMS_ALIAS_PATTERN,
-    KMS_KEY_ARN_PATTERN,
     MAX_DESTINATION_REGIONS,
     MAX_LIFECYCLE_RULES,
-    MAX_RETENTION_DAYS,
-    MAX_TAG_MUTABILITY_EXCLUSIONS,
     MAX_TAGS,
-    PROJECT_PATTERN,
-    REPOSITORY_NAME_PATTERN,
-    REPOSITORY_PREFIX_PATTERN,
-    ROLE_ARN_PATTERN,
     RULE_ERROR_TYPE,
-    TAG_MUTABILITY_EXCLUSION_PATTERN,
-    TAG_PATTERN_PATTERN,
-    TAG_PREFIX_PATTERN,
     Loc,
     Problem,
-    description_problem,
-    email_problem,
-    environment_problem,
     format_path,
-    project_problem,
-    region_problem,
-    repository_name_problem,
-    repository_prefix_problem,
-    role_arn_problem,
-    schedule_problem,
-    tag_key_problem,
-    tag_mutability_exclusion_problem,
-    tag_pattern_problem,
-    tag_prefix_problem,
-    tag_value_problem,
 )
 from ecrrep.spec.scanning import ScanningSpec
 
@@ -85,91 +68,10 @@ ECR_REPOSITORY_POLICY_LIMIT = 10_240
 MAX_REPLICATION_LATENCY_SECONDS = 86_400
 
 # ---------------------------------------------------------------------------------------------
-# Types: a str (or dict) plus the rule it obeys, and what editors see in the JSON Schema.
-
-
-def _obeys(problem: Callable[[Any], str | None]) -> AfterValidator:
-    def validate(value: Any) -> Any:
-        if (message := problem(value)) is not None:
-            raise ValueError(message)
-        return value
-
-    return AfterValidator(validate)
-
-
-def _string_schema(**schema: Any) -> WithJsonSchema:
-    return WithJsonSchema({"type": "string", **schema})
-
-
-ProjectName = Annotated[
-    str, _obeys(project_problem), _string_schema(pattern=PROJECT_PATTERN, maxLength=32)
-]
-EnvironmentName = Annotated[
-    str, _obeys(environment_problem), _string_schema(pattern=ENVIRONMENT_PATTERN)
-]
-Region = Annotated[str, _obeys(region_problem), _string_schema(enum=sorted(AWS_REGIONS))]
-RepositoryPrefix = Annotated[
-    str,
-    _obeys(repository_prefix_problem),
-    _string_schema(pattern=REPOSITORY_PREFIX_PATTERN, maxLength=254),
-]
-RepositoryName = Annotated[
-    str,
-    _obeys(repository_name_problem),
-    _string_schema(pattern=REPOSITORY_NAME_PATTERN, maxLength=254),
-]
-TagKey = Annotated[str, _obeys(tag_key_problem), _string_schema(minLength=1, maxLength=128)]
-TagValue = Annotated[str, _obeys(tag_value_problem), _string_schema(maxLength=256)]
-TagPrefix = Annotated[str, _obeys(tag_prefix_problem), _string_schema(pattern=TAG_PREFIX_PATTERN)]
-TagPattern = Annotated[
-    str, _obeys(tag_pattern_problem), _string_schema(pattern=TAG_PATTERN_PATTERN)
-]
-TagMutabilityExclusion = Annotated[str, _obeys(tag_mutability_exclusion_problem),
-                                   _string_schema(pattern=TAG_MUTABILITY_EXCLUSION_PATTERN)]
-TagMutabilityExclusions = Annotated[list[TagMutabilityExclusion],
-                                    Len(1, MAX_TAG_MUTABILITY_EXCLUSIONS)]
-TagMutability = Literal["IMMUTABLE", "MUTABLE", "IMMUTABLE_WITH_EXCLUSION",
-                        "MUTABLE_WITH_EXCLUSION"]
-RoleArn = Annotated[str, _obeys(role_arn_problem), _string_schema(pattern=ROLE_ARN_PATTERN)]
-_KMS_KEY_SCHEMA = {"type": "string", "pattern": f"{KMS_KEY_ARN_PATTERN}|{KMS_ALIAS_PATTERN}"}
-
-
-def _kms_key_setting(value: Any) -> Any:
-    # One validator for both shapes: a str | dict union would report each failed branch.
-    if (message := kms_key_setting_problem(value)) is not None:
-        raise ValueError(message)
-    return dict(value) if isinstance(value, dict) else value
-
-
-KmsKeySetting = Annotated[
-    str | dict[str, str],
-    PlainValidator(_kms_key_setting),
-    WithJsonSchema({"anyOf": [
-        _KMS_KEY_SCHEMA,
-        {"type": "object", "additionalProperties": _KMS_KEY_SCHEMA, "minProperties": 1},
-    ]}),
-]
-Email = Annotated[str, _obeys(email_problem), _string_schema(format="email")]
-Schedule = Annotated[str, _obeys(schedule_problem), _string_schema(pattern=r"^(cron|rate)\(.*\)$")]
-Description = Annotated[str, _obeys(description_problem)]
-RepositoryPolicy = Annotated[
-    dict[str, Any],
-    BeforeValidator(policy_from_json, json_schema_input_type=dict[str, Any] | str),
-    _obeys(repository_policy_problem),
-]
-LifecyclePolicy = Annotated[dict[str, Any], _obeys(lifecycle_policy_problem)]
-RetentionDays = Annotated[int, Interval(ge=1, le=MAX_RETENTION_DAYS)]
-
-
-# ---------------------------------------------------------------------------------------------
 # Models.
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LifecycleRuleSpec(_Strict):
+class LifecycleRuleSpec(Strict):
     """One lifecycle rule; its priority is its place in the list."""
 
     select: Literal["tagged", "untagged", "any"] = Field(
@@ -196,7 +98,7 @@ class LifecycleRuleSpec(_Strict):
     description: Description | None = Field(default=None, description="Shown in the ECR console.")
 
 
-class RepositorySpec(_Strict):
+class RepositorySpec(Strict):
     """A repository `<repository_prefix>/<name>`, the same in the source and every replica."""
 
     name: RepositoryName = Field(description="Name under repository_prefix.")
@@ -274,7 +176,7 @@ def _sent_length_of(compact: str) -> int:
     return len(documents.policy_text(json.loads(compact)))
 
 
-class IamSpec(_Strict):
+class IamSpec(Strict):
     """The roles named in repository policies: created by ecrrep, or existing ones."""
 
     create_roles: bool = Field(
@@ -297,7 +199,7 @@ class IamSpec(_Strict):
     )
 
 
-class MonitoringSpec(_Strict):
+class MonitoringSpec(Strict):
     """The CloudWatch dashboard and alarms."""
 
     enabled: bool = Field(default=True, description="Create the dashboard and alarms.")
@@ -331,7 +233,7 @@ class MonitoringSpec(_Strict):
     )
 
 
-class NotificationsSpec(_Strict):
+class NotificationsSpec(Strict):
     """The SNS alert topic every alarm notifies."""
 
     enabled: bool = Field(default=True, description="Create the <project>-alerts topic.")
@@ -340,7 +242,7 @@ class NotificationsSpec(_Strict):
     )
 
 
-class CleanupSpec(_Strict):
+class CleanupSpec(Strict):
     """The scheduled cleanup function."""
 
     enabled: bool = Field(default=True, description="Create the function and its schedule.")
@@ -358,7 +260,7 @@ class CleanupSpec(_Strict):
     dry_run: bool = Field(default=False, description="Log what would be deleted, delete nothing.")
 
 
-class Spec(_Strict):
+class Spec(Strict):
     """An ecrrep spec, version 1."""
 
     version: Literal[1] = Field(default=1, description="The spec format; only 1 exists.")
