@@ -20,6 +20,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _POOL_THREAD_PREFIX = "ecrrep-pool"
+# How long the thread waiting for a map sleeps at most before it checks for signals (see
+# _Batch.results).
+SIGNAL_CHECK_SECONDS = 0.2
 
 
 def _in_pool_worker() -> bool:
@@ -190,7 +193,11 @@ class _Batch:
     def results(self) -> list[Any]:
         try:
             with self._cond:
-                self._cond.wait_for(self._settled)
+                # Woken at least this often: a stop signal delivered to another thread runs its
+                # Python handler only when the main thread runs again, and the main thread
+                # waits here while the calls in flight may take minutes.
+                while not self._cond.wait_for(self._settled, timeout=SIGNAL_CHECK_SECONDS):
+                    pass
         except BaseException:
             # Interrupted (Ctrl-C): start nothing more; the items in flight finish on their own.
             with self._cond:
