@@ -55,6 +55,10 @@ def replication_failure_alarm_name(project: str) -> str:
     return f"{project}-replication-failure-rate"
 
 
+def replication_latency_alarm_name(project: str) -> str:
+    return f"{project}-replication-latency"
+
+
 def cleanup_function_name(project: str) -> str:
     return f"{project}-ecr-cleanup"
 

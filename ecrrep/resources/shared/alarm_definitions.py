@@ -125,10 +125,6 @@ def failure_rate_alarm(spec: Spec, actions: list[str]) -> dict[str, Any]:
     })
 
 
-def replication_latency_alarm_name(project: str) -> str:
-    return f"{project}-replication-latency"
-
-
 def latency_alarm(spec: Spec, threshold: float, actions: list[str]) -> dict[str, Any]:
     regions = spec.destination_regions
     return normalise_alarm({
@@ -205,7 +201,7 @@ def desired_alarms(spec: Spec, account_id: str) -> dict[str, dict[str, Any]]:
               failure_rate_alarm(spec, actions)}
     latency = spec.monitoring.replication_latency_seconds
     if latency is not None:
-        alarms[replication_latency_alarm_name(spec.project)] = latency_alarm(
+        alarms[naming.replication_latency_alarm_name(spec.project)] = latency_alarm(
             spec, latency, actions)
     for repo in spec.repositories:
         full = naming.repository_name(spec.repository_prefix, repo.name)
@@ -219,7 +215,7 @@ def desired_alarms(spec: Spec, account_id: str) -> dict[str, dict[str, Any]]:
 def is_our_alarm_name(name: str, project: str) -> bool:
     """A name of the shapes this kind gives alarms (so a stray tag alone claims nothing)."""
     if name in (naming.replication_failure_alarm_name(project),
-                replication_latency_alarm_name(project)):
+                naming.replication_latency_alarm_name(project)):
         return True
     return bool(re.fullmatch(re.escape(project) + r"-.+-(pull-count|size)", name))
 
