@@ -10,6 +10,7 @@ import threading
 import pytest
 
 from ecrrep.aws.context import AwsContext
+from tests.support.deadline import run_with_deadline
 
 BARRIER_TIMEOUT_S = 20
 
@@ -34,23 +35,6 @@ class Tracker:
             self.running -= 1
 
 
-def run_with_deadline(fn, seconds: float = 60):
-    """fn() in a thread; fails the test instead of hanging if fn deadlocks."""
-    box: dict = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), "map did not finish: the pool waited on itself"
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from botocore.awsrequest import AWSResponse
 
 from ecrrep.aws.context import AwsContext
 from ecrrep.aws.inflight import CallsInFlight, lane_of
+from tests.support.deadline import run_with_deadline
 
 BARRIER_TIMEOUT_S = 20
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
@@ -83,22 +84,6 @@ def call(client, lane: str) -> None:
         client.describe_registry()
 
 
-def run_with_deadline(fn, seconds: float = 60):
-    box: dict = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), "did not finish: the pool or a region's bound deadlocked"
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
 
 
 def test_global_services_share_one_lane_and_regional_ones_have_their_own():
