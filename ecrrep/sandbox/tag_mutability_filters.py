@@ -11,7 +11,17 @@ MUTABLE_WITH_EXCLUSION they become immutable.
 moto models the settings but matches a filter as a regular expression from the tag's start:
 `dev-*` also matches `devx` (the `-` made optional), and `*-dev` is an invalid expression
 (an HTTP 500). While aws-like is on, moto's rule runs against the filters translated to
-whole-tag wildcard expressions; its refusal (ImageAlreadyExistsException) is unchanged.
+whole-tag wildcard expressions.
+
+moto also refuses to move an immutable tag with ImageAlreadyExistsException, which AWS keeps
+for a push that changes nothing (the same image with the same tag again); a push that would
+move an immutable tag onto another image is ImageTagAlreadyExistsException ("The specified
+image is tagged with a tag that already exists. The repository is configured for tag
+immutability.": botocore's ECR model, PutImage's errors;
+https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutImage.html). A client that
+treats ImageAlreadyExistsException as "already pushed", as a retrying push does, would take
+moto's answer as success while the tag stayed on the other image. While aws-like is on, the
+refusal carries AWS's code.
 """
 
 from __future__ import annotations
@@ -19,13 +29,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ecrrep.sandbox.patching import aws_like, wrap_method
+from ecrrep.sandbox.patching import aws_like, service_error, wrap_method
+
+TAG_EXISTS_MESSAGE = ("The image tag '{tag}' already exists in the '{repository}' repository "
+                      "and cannot be overwritten because the tag is immutable.")
 
 
 def install() -> None:
     from moto.ecr.models import ECRBackend
 
     wrap_method(ECRBackend, "_resolve_image_tag_mutability", _with_wildcard_filters)
+    wrap_method(ECRBackend, "put_image", _immutable_tag_refused_as_aws_does)
 
 
 def wildcard_expression(wildcard: str) -> str:
@@ -56,3 +70,23 @@ def _with_wildcard_filters(original: Any, backend: Any, repository: Any,
     if aws_like() and repository.image_tag_mutability_exclusion_filters:
         repository = _WildcardView(repository)
     return original(backend, repository, proposed_image_tag)
+
+
+def _immutable_tag_refused_as_aws_does(original: Any, backend: Any, repository_name: str,
+                                       image_manifest: str, image_tag: str | None = None,
+                                       *args: Any, **kwargs: Any) -> Any:
+    from moto.ecr.exceptions import ImageAlreadyExistsException
+
+    try:
+        return original(backend, repository_name, image_manifest, image_tag, *args, **kwargs)
+    except ImageAlreadyExistsException:
+        if not aws_like() or image_tag is None:
+            raise
+        repository = backend.repositories[repository_name]
+        held_by_another = any(image_tag in image.image_tags
+                              and image.image_manifest != image_manifest
+                              for image in repository.images)
+        if not held_by_another:
+            raise
+        raise service_error("ImageTagAlreadyExistsException", TAG_EXISTS_MESSAGE.format(
+            tag=image_tag, repository=repository_name)) from None
