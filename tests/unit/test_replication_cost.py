@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ecrrep.engine.plan import Change
-from ecrrep.render.cost import cost_line, dollars
 from ecrrep.replication.cost import (
     BYTES_PER_GB,
     RepositoryUsage,
@@ -115,15 +114,3 @@ def test_usage_counts_only_recent_pushes_as_recent():
                {"imageSizeInBytes": 50, "imagePushedAt": now - timedelta(days=40)},
                {"imageDigest": "sha256:no-size"}]
     assert usage_of(details, now - timedelta(days=30)) == RepositoryUsage(150, 100)
-
-
-def test_cost_line():
-    routes = RouteChanges({"eu-west-1": [APP], "ap-south-1": [APP]}, {}, frozenset({APP}))
-    usage = {APP: RepositoryUsage(BYTES_PER_GB, BYTES_PER_GB)}
-    estimate = estimate_cost(routes, usage, SOURCE, TABLE)
-
-    assert cost_line(estimate) == (
-        "Estimated replication cost: +$0.64/month (storage +$0.50 in ap-south-1 (price "
-        "assumed), +$0.10 in eu-west-1; transfer +$0.04) — prices of 2026-01-01, rough: "
-        "see README")
-    assert dollars(-0.4) == "-$0.40"
