@@ -21,6 +21,7 @@ from ecrrep.cli.environment import EnvironmentAwareCommand
 if TYPE_CHECKING:
     from ecrrep.aws.context import AwsContext
     from ecrrep.engine.plan import Plan
+    from ecrrep.replication.cost import CostEstimate
 
 # Destructive flags are never read from the environment: a variable left set in a shell or a
 # CI job must not turn a reviewed, prompted run into an unprompted, destructive one.
@@ -65,13 +66,14 @@ def plan(app: App, as_json: bool, output_format: str, out_file: str | None,
          detailed_exitcode: bool, adopt: bool, adopt_from: str | None,
          force_delete_images: bool, full: bool) -> None:
     """Show how the account differs from the spec. Changes nothing."""
-    from ecrrep.workflows.plan import PlanOptions, plan_changes, save_plan
+    from ecrrep.workflows.plan import PlanOptions, plan_changes, plan_cost, save_plan
 
     loaded = load_spec_or_exit(app)
     options = PlanOptions(adopt, force_delete_images, adopt_from)
     with aws_session(app) as aws:
         the_plan = plan_changes(aws, loaded.spec, options)
-    show_plan(app, the_plan, "json" if as_json else output_format, full)
+        estimate = plan_cost(aws, loaded.spec, the_plan)
+    show_plan(app, the_plan, "json" if as_json else output_format, full, estimate)
     if out_file:
         digest = save_plan(out_file, the_plan, loaded, options)
         app.console(stderr=True).print(
@@ -81,20 +83,29 @@ def plan(app: App, as_json: bool, output_format: str, out_file: str | None,
         sys.exit(EXIT_CHANGES)
 
 
-def show_plan(app: App, the_plan: Plan, output_format: str, full: bool = False) -> None:
+def show_plan(app: App, the_plan: Plan, output_format: str, full: bool = False,
+              estimate: CostEstimate | None = None) -> None:
+    """The plan, and under its summary the cost estimate (`cost_estimate` in JSON) if any."""
+    from ecrrep.render.cost import cost_line
     from ecrrep.workflows.terminal import kind_titles
 
     if output_format == "json":
-        emit_json(the_plan.to_json())
+        document = the_plan.to_json()
+        if estimate is not None:
+            document["cost_estimate"] = estimate.to_json()
+        emit_json(document)
     elif output_format == "markdown":
         from ecrrep.render.markdown import plan_markdown
 
-        click.echo(plan_markdown(the_plan, kind_titles()), nl=False)
+        cost = cost_line(estimate) if estimate is not None else None
+        click.echo(plan_markdown(the_plan, kind_titles(), cost=cost), nl=False)
     else:
+        from ecrrep.render.cost import render_cost
         from ecrrep.render.plan import render_plan
 
         render_plan(app.console(), the_plan, kind_titles(), verbose=app.verbose > 0,
                     full=full)
+        render_cost(app.console(), estimate)
 
 
 @click.command(cls=EnvironmentAwareCommand)

@@ -14,6 +14,8 @@ from ecrrep.cleanup.function.config import CleanupConfig
 from ecrrep.engine.plan import Plan, Resource
 from ecrrep.importer.lifecycle import import_lifecycle
 from ecrrep.importer.policies import Roles, import_access, roles_in_policies
+from ecrrep.importer.scanning import KIND as SCANNING_KIND
+from ecrrep.importer.scanning import scanning_section
 from ecrrep.spec import naming
 from ecrrep.spec.rules import ENVIRONMENT_PATTERN, matches
 
@@ -46,6 +48,8 @@ class Registry:
     # could not be read ("" when there is no function to read them from).
     cleanup_settings: CleanupConfig | None = None
     cleanup_problem: str = ""
+    # Whether the rule filtering on the prefix replicates deletions (its deleteReplication).
+    replicate_deletions: bool = False
     _index: dict[tuple[str, str, str], Resource] | None = field(default=None, repr=False)
 
     @property
@@ -74,6 +78,7 @@ def spec_dict(registry: Registry) -> tuple[dict[str, Any], list[Note]]:
         "environment": environment,
         "source_region": registry.source_region,
         "destination_regions": destination_order(registry),
+        **({"replicate_deletions": True} if registry.replicate_deletions else {}),
         "repository_prefix": registry.prefix,
         "tags": tags,
         "repositories": [],
@@ -87,6 +92,16 @@ def spec_dict(registry: Registry) -> tuple[dict[str, Any], list[Note]]:
     spec["notifications"] = notifications_section(registry)
     spec["cleanup"], cleanup_notes = cleanup_section(registry)
     notes += cleanup_notes
+    scanning, scanning_notes = scanning_section(
+        registry.find(SCANNING_KIND, "registry"), registry.project, registry.prefix)
+    notes += [Note("scanning", m) for m in scanning_notes]
+    if scanning is not None:
+        spec["scanning"] = scanning
+        for entry in spec["repositories"]:
+            # Registry scanning decides; the spec's default (true) needs no saying, and
+            # saying it would only draw the warning that it no longer decides.
+            if entry.get("scan_on_push") is True:
+                del entry["scan_on_push"]
     return spec, notes
 
 
@@ -166,13 +181,7 @@ def repository_entry(registry: Registry, name: str, roles: Roles) -> tuple[dict[
     attrs = repo.attrs if repo is not None else {}
     entry: dict[str, Any] = {"name": name}
     notes: list[str] = []
-    mutability = attrs.get("tag_mutability", "IMMUTABLE")
-    if mutability not in ("IMMUTABLE", "MUTABLE"):
-        base = "IMMUTABLE" if mutability.startswith("IMMUTABLE") else "MUTABLE"
-        notes.append(f"tag mutability {mutability} (with exclusions) has no spec form: "
-                     f"written as {base}")
-        mutability = base
-    entry["tag_mutability"] = mutability
+    entry.update(tag_mutability_values(attrs))
     entry["scan_on_push"] = bool(attrs.get("scan_on_push", False))
     entry["encryption"] = attrs.get("encryption", "AES256")
     if entry["encryption"] == "KMS":
@@ -191,6 +200,17 @@ def repository_entry(registry: Registry, name: str, roles: Roles) -> tuple[dict[
     entry.update(imported.spec_values())
     notes += imported.notes
     return entry, notes
+
+
+def tag_mutability_values(attrs: dict[str, Any]) -> dict[str, Any]:
+    """tag_mutability, and with a *_WITH_EXCLUSION one its exclusions (the kind reads them
+    from imageTagMutabilityExclusionFilters, sorted)."""
+    mutability = attrs.get("tag_mutability", "IMMUTABLE")
+    values: dict[str, Any] = {"tag_mutability": mutability}
+    exclusions = attrs.get("tag_mutability_exclusions") or []
+    if mutability.endswith("_WITH_EXCLUSION") and exclusions:
+        values["tag_mutability_exclusions"] = list(exclusions)
+    return values
 
 
 def public_access_allowed(entry: dict[str, Any]) -> list[str]:
@@ -248,6 +268,9 @@ def monitoring_section(registry: Registry) -> dict[str, Any]:
             section["pull_count_per_5min"] = int(pulls.attrs["Threshold"])
         if size is not None and "repository_size_gib" not in section:
             section["repository_size_gib"] = _number(size.attrs["Threshold"] / GIB)
+    latency = registry.find("cloudwatch_alarm", naming.replication_latency_alarm_name(project))
+    if latency is not None and "Threshold" in latency.attrs:
+        section["replication_latency_seconds"] = _number(latency.attrs["Threshold"])
     return section
 
 

@@ -73,7 +73,8 @@ def import_registry(ctx: AwsContext, prefix: str, source_region: str,
     provisional = provisional_spec(project, source_region, regions, prefix, names)
     kinds = all_kinds()
     target, current = read_state(ctx, provisional, kinds)
-    found = Registry(account_id, project, source_region, regions, prefix, names, current, notes)
+    found = Registry(account_id, project, source_region, regions, prefix, names, current, notes,
+                     replicate_deletions=replication.replicates_deletions(rules, prefix))
     found.cleanup_settings, found.cleanup_problem = cleanup_settings(ctx, found)
     spec, notes = spec_dict(found)
     final = validated(spec)
@@ -128,7 +129,10 @@ def provisional_spec(project: str, source_region: str, regions: list[str], prefi
         "project": project, "source_region": source_region, "destination_regions": regions,
         "repository_prefix": prefix, "repositories": [{"name": n} for n in names],
         "notifications": {"enabled": True}, "cleanup": {"enabled": True},
-        "monitoring": {"enabled": True},
+        # A latency threshold and a scanning block, so that the latency alarm and every
+        # region's scanning configuration are read (the values themselves are not used).
+        "monitoring": {"enabled": True, "replication_latency_seconds": 60},
+        "scanning": {"type": "BASIC"},
     })
 
 

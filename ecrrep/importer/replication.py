@@ -68,3 +68,12 @@ def destinations(rules: list[dict[str, Any]], prefix: str, account_id: str,
         notes.append(Note("destination_regions", "no rule filters on exactly this prefix: "
                           "apply adds ecrrep's own rule, next to the rules above"))
     return regions, notes
+
+
+def replicates_deletions(rules: list[dict[str, Any]], prefix: str) -> bool:
+    """Whether the rule filtering on exactly this prefix (the one the spec owns) replicates
+    deletions: its `deleteReplication`
+    (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DeleteReplication.html).
+    Another rule's setting is not the spec's to state: apply keeps that rule as it is."""
+    return any((rule.get("deleteReplication") or {}).get("enabled") is True
+               for rule in rules if is_prefix_rule(rule, prefix))

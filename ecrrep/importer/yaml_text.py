@@ -55,4 +55,7 @@ def spec_yaml(spec: dict[str, Any], notes: list[Note], command: str = "ecrrep im
                 lines += ["  " + line for line in _dump([entry]).splitlines()]
             continue
         lines += _dump({key: value}).splitlines()
+    # Notes on a key the spec leaves out (a setting it does not take over) close the file.
+    for key in sorted(k for k in by_key if k not in spec and "." not in k):
+        lines += ["", *(line for m in by_key[key] for line in _comment(f"{key}: {m}"))]
     return "\n".join(lines) + "\n"

@@ -99,10 +99,14 @@ def _largest_fitting(section: Section, budget: int) -> str:
 # -- plan ------------------------------------------------------------------------------------
 
 
-def plan_markdown(plan: Plan, titles: dict[str, str], limit: int = DEFAULT_LIMIT) -> str:
-    """The plan: its summary line, what blocks it (first), then one collapsible section per
-    region and kind, with field diffs as `diff` blocks."""
+def plan_markdown(plan: Plan, titles: dict[str, str], limit: int = DEFAULT_LIMIT,
+                  cost: str | None = None) -> str:
+    """The plan: its summary line (and `cost`, the cost estimate's line), what blocks it
+    (first), then one collapsible section per region and kind, with field diffs as `diff`
+    blocks."""
     head = ["### ecrrep plan", "", f"**{plan.summary_line()}**", ""]
+    if cost:
+        head += [code(cost), ""]  # as code: GitHub reads text between two $ as math
     blocked = plan.blocked
     if blocked:
         head += [f"> [!CAUTION]\n> **{len(blocked)} change(s) cannot be applied**; apply "

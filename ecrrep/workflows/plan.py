@@ -19,6 +19,8 @@ from ecrrep.engine.saved_plan import (
     load_saved_plan,
     saved_plan_bytes,
 )
+from ecrrep.replication.cost import CostEstimate
+from ecrrep.replication.usage import plan_cost_estimate
 from ecrrep.spec.loader import LoadedSpec
 from ecrrep.spec.models import Spec
 from ecrrep.workflows import WorkflowError
@@ -50,6 +52,12 @@ def plan_changes(aws: AwsContext, spec: Spec, options: PlanOptions,
                  destroy: bool = False) -> Plan:
     """What it takes to bring the account to the spec (to nothing of ours, with destroy)."""
     return plan_for(aws, spec, options.for_project(spec.project), destroy=destroy)
+
+
+def plan_cost(aws: AwsContext, spec: Spec, plan: Plan) -> CostEstimate | None:
+    """The monthly change in replication cost the plan makes (None: none); reads only the
+    sizes of the repositories whose destinations it changes."""
+    return plan_cost_estimate(aws, spec.source_region, plan.changes)
 
 
 def save_plan(path: str, plan: Plan, loaded: LoadedSpec, options: PlanOptions) -> str:
