@@ -63,6 +63,13 @@ def project_of_description(description: str | None) -> str | None:
     return None
 
 
+def template_owner(prefix_claimant: str | None, description: str | None) -> str | None:
+    """The ecrrep project a template belongs to: the one that claims its prefix, when the
+    template's description names that same project; None otherwise."""
+    writer = project_of_description(description)
+    return prefix_claimant if prefix_claimant is not None and prefix_claimant == writer else None
+
+
 def desired_attrs(spec: Spec, target: Target, region: str) -> dict[str, Any]:
     """The template of one region in compared form."""
     templates = spec.templates
@@ -197,9 +204,7 @@ class EcrRepositoryCreationTemplateKind(ResourceKind):
                   ) -> Resource:
         attrs = attrs_from_answer(found)
         prefix = found["prefix"]
-        claimant = claims.prefix_owner(ctx, spec, prefix)
-        writer = project_of_description(attrs["description"])
-        owner = claimant if claimant is not None and claimant == writer else None
+        owner = template_owner(claims.prefix_owner(ctx, spec, prefix), attrs["description"])
         return Resource(self.type, region, prefix, attrs, owned=owner == spec.project,
                         owner=None if owner == spec.project else owner,
                         facts={"proof": "claim"})
