@@ -185,6 +185,24 @@ def test_create_on_push_adds_the_source_region_and_dropping_it_removes_it(
     converged(cli)
 
 
+def test_a_dropped_destination_loses_its_template(cli, aws, write_spec):
+    write_spec(edit=with_templates({}))
+    apply_ok(cli)
+
+    def without_eu(spec: dict) -> None:
+        with_templates({})(spec)
+        spec["destination_regions"] = ["us-west-2"]
+
+    write_spec(edit=without_eu)
+    changes = changes_by_address(plan_json(cli))
+    assert changes[address("eu-west-1")]["change"]["actions"] == ["delete"]
+    apply_ok(cli)
+
+    assert templates_in(aws, "eu-west-1") == {}
+    assert templates_in(aws, "us-west-2")[PREFIX]["description"] == DESCRIPTION
+    converged(cli)
+
+
 def test_a_template_another_tool_wrote_on_our_prefix_is_a_conflict_left_unchanged(
         cli, aws, write_spec):
     # The project has applied before: it holds the prefix claim.
