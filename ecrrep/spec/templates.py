@@ -18,7 +18,6 @@ creates repositories under its own prefix, not ours.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -130,6 +129,7 @@ class TemplatesSpec(Strict, Generic[Rule]):
     @model_validator(mode="after")
     def _obeys_repository_rules(self) -> TemplatesSpec:
         errors = [p for p in settings_problems((), self.model_dump(), []) if p.severity == "error"]
+        errors += size_problems(self)
         if errors:
             raise ValueError("; ".join(_located(p) for p in errors))
         return self
@@ -151,8 +151,8 @@ def template_regions(source_region: str, destination_regions: list[str],
 
 def settings_problems(loc: Loc, templates: Mapping[str, Any], regions: list[str],
                       ) -> list[Problem]:
-    """The block's rules: a repository's (one function for both), the documents' sizes, and
-    the role AWS needs with KMS or resource tags. `regions`: where the template applies (KMS
+    """The block's rules on plain data: a repository's (one function for both) and the role AWS
+    needs with KMS or resource tags. `regions`: where the template applies (KMS
     keys are regional), [] when not known."""
     from ecrrep.spec.relations import _repository_problems
 
@@ -162,29 +162,25 @@ def settings_problems(loc: Loc, templates: Mapping[str, Any], regions: list[str]
         problems.append(Problem((*loc, "role_arn"), (
             "needed with encryption: KMS or resource_tags: ECR creates such repositories only "
             "through a role you give it (customRoleArn)")))
-    return problems + _size_problems(loc, templates)
+    return problems
 
 
-def _size_problems(loc: Loc, templates: Mapping[str, Any]) -> list[Problem]:
+def size_problems(templates: TemplatesSpec) -> list[Problem]:
+    """Documents longer than a template takes, measured as ecrrep sends them (the lifecycle
+    policy the rules make; a custom policy as given)."""
     from ecrrep.spec import documents
 
-    lifecycle = templates.get("lifecycle_policy") or None
-    rules = templates.get("lifecycle")
-    sized = []
-    if lifecycle is not None:
-        sized.append(("lifecycle_policy", "lifecycle policy", lifecycle,
-                      TEMPLATE_LIFECYCLE_POLICY_LIMIT))
-    elif isinstance(rules, list) and rules:
-        sized.append(("lifecycle", "lifecycle policy", {"rules": rules},
-                      TEMPLATE_LIFECYCLE_POLICY_LIMIT))
-    if templates.get("policy") is not None:
-        sized.append(("policy", "repository policy", templates["policy"],
-                      TEMPLATE_REPOSITORY_POLICY_LIMIT))
+    sized = [("lifecycle_policy" if templates.lifecycle_policy is not None else "lifecycle",
+              "lifecycle policy", documents.lifecycle_policy_document(templates),
+              TEMPLATE_LIFECYCLE_POLICY_LIMIT),
+             ("policy", "repository policy",
+              templates.policy and documents.normalise_policy(templates.policy),
+              TEMPLATE_REPOSITORY_POLICY_LIMIT)]
     problems = []
     for key, what, document, limit in sized:
-        size = len(documents.policy_text(json.loads(json.dumps(document, default=str))))
+        size = len(documents.policy_text(document)) if document is not None else 0
         if size > limit:
-            problems.append(Problem((*loc, key), (
+            problems.append(Problem((key,), (
                 f"the {what} would be {size} characters; a creation template takes at most "
                 f"{limit}")))
     return problems

@@ -112,3 +112,13 @@ def test_an_unknown_key_is_named():
     assert error(with_templates("tag_mutabilty: MUTABLE")) == (
         9, "templates.tag_mutabilty", "unknown key 'tag_mutabilty' (did you mean "
         "'tag_mutability'?)")
+
+
+def test_a_policy_longer_than_a_template_takes_is_refused():
+    roles = ", ".join(f"'arn:aws:iam::123456789012:role/puller-{n:04d}'" for n in range(200))
+    policy = ("{Version: '2012-10-17', Statement: [{Sid: Pull, Effect: Allow, "
+              f"Principal: {{AWS: [{roles}]}}, Action: ['ecr:BatchGetImage']}}]}}")
+    line, path, message = error(with_templates("access: custom", f"policy: {policy}"))
+    assert (line, path) == (8, "templates")
+    assert message.startswith("policy: the repository policy would be ")
+    assert message.endswith(" characters; a creation template takes at most 10240")
