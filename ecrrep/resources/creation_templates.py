@@ -174,11 +174,18 @@ class EcrRepositoryCreationTemplateKind(ResourceKind):
     def desired(self, spec: Spec, target: Target) -> list[Resource]:
         if spec.templates is None:
             return []
-        note = NOTE.format(prefix=spec.repository_prefix)
         return [Resource(self.type, region, spec.repository_prefix,
-                         desired_attrs(spec, target, region), facts={"summary": [note]})
+                         desired_attrs(spec, target, region))
                 for region in template_regions(spec.source_region, spec.destination_regions,
                                                spec.templates.applied_for)]
+
+    def diff(self, desired: list[Resource], current: list[Resource],
+             options: DiffOptions) -> list[Change]:
+        changes = super().diff(desired, current, options)
+        for change in changes:
+            if change.action == "create":
+                change.notes.append(NOTE.format(prefix=change.name))
+        return changes
 
     def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
         if spec.templates is None:
