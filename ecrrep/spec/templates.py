@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from annotated_types import Len, MaxLen
-from pydantic import AfterValidator, Field, ValidationInfo, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
 
 from ecrrep.spec.fields import (
     KmsKeySetting,
@@ -67,8 +67,9 @@ def _no_alias(setting: Any) -> Any:
     return setting
 
 
-def _no_ownership_tag(tags: dict[str, str]) -> dict[str, str]:
-    if OWNERSHIP_TAG in tags:
+def _no_ownership_tag(tags: Any) -> Any:
+    # Before the keys' own check, which says ecrrep sets this tag: here it never does.
+    if isinstance(tags, Mapping) and OWNERSHIP_TAG in tags:
         raise ValueError(
             f"{OWNERSHIP_TAG} cannot be set here: the repositories ECR creates from the template "
             "are not this project's (the spec does not list them; destroy leaves them)")
@@ -109,7 +110,7 @@ class TemplatesSpec(Strict, Generic[Rule]):
         default=None, description="The role ECR assumes to create repositories from the "
         "template (customRoleArn); AWS requires it with encryption: KMS or resource_tags.")
     resource_tags: Annotated[dict[TagKey, TagValue], MaxLen(MAX_TAGS),
-                             AfterValidator(_no_ownership_tag)] = Field(
+                             BeforeValidator(_no_ownership_tag)] = Field(
         default_factory=dict, description="Tags ECR puts on the repositories it creates (never "
         "ecrrep:project: they are not this project's).")
     access: Literal["restricted", "open", "custom"] = Field(

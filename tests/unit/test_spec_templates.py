@@ -4,7 +4,7 @@ rules, plus what a creation template needs beyond them, refused at their line.""
 from __future__ import annotations
 
 from ecrrep.spec.templates import template_regions
-from tests.support.spec_texts import BASE, error, errors, load
+from tests.support.spec_texts import BASE, error, load
 
 # BASE ends at line 7 (regions us-east-1 → us-west-2); the block starts at line 8.
 ROLE = "arn:aws:iam::123456789012:role/creator"
@@ -69,8 +69,10 @@ def test_resource_tags_need_a_role_too_and_never_carry_the_ownership_tag():
     assert error(with_templates("resource_tags: {Team: DevOps}")) == (
         8, "templates", "role_arn: needed with encryption: KMS or resource_tags: ECR creates "
         "such repositories only through a role you give it (customRoleArn)")
-    assert errors(with_templates(f"role_arn: {ROLE}", "resource_tags: {ecrrep:project: x}"))[0][
-        :2] == (10, 'templates.resource_tags["ecrrep:project"]')
+    assert error(with_templates(f"role_arn: {ROLE}", "resource_tags: {ecrrep:project: x}")) == (
+        10, "templates.resource_tags", "ecrrep:project cannot be set here: the repositories ECR "
+        "creates from the template are not this project's (the spec does not list them; "
+        "destroy leaves them)")
 
 
 def test_a_single_region_key_is_refused_where_the_template_is_written():
