@@ -14,6 +14,7 @@ def all_kinds() -> list[ResourceKind]:
         alarms,
         claims,
         cleanup_function,
+        creation_templates,
         dashboard,
         lifecycle_policies,
         registry_scanning,
@@ -34,6 +35,8 @@ def all_kinds() -> list[ResourceKind]:
         repositories.KIND,
         lifecycle_policies.KIND,
         repository_policies.KIND,
+        # Before the rule: a template affects only repositories created after it.
+        creation_templates.KIND,
         replication.KIND,
         registry_scanning.KIND,
         # Monitoring and automation: the topic before what notifies it, the function before

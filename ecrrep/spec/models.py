@@ -58,6 +58,7 @@ from ecrrep.spec.rules import (
     format_path,
 )
 from ecrrep.spec.scanning import ScanningSpec
+from ecrrep.spec.templates import FITS_THE_SPEC, TemplatesSpec
 
 __all__ = ["Loc", "Problem", "RepositorySpec", "Spec", "format_path", "spec_problems"]
 
@@ -292,6 +293,10 @@ class Spec(Strict):
     scanning: ScanningSpec | None = Field(
         default=None, description="The registry's scanning configuration in every region; "
         "absent: left as it is.")
+    templates: Annotated[TemplatesSpec[LifecycleRuleSpec] | None, FITS_THE_SPEC] = Field(
+        default=None, description="Repository creation templates on repository_prefix: the "
+        "settings of repositories ECR creates there that the spec does not list; absent: none "
+        "is managed.")
 
     @field_validator("version", mode="before")
     @classmethod
