@@ -85,7 +85,8 @@ SCOPES: dict[str, Scope] = {
     "metrics": Scope("Metrics", "*",
                      condition={"StringEquals": {"cloudwatch:namespace": "ECRRep"}}),
     # Actions with no resource type: ecr:DescribeRegistry, ecr:PutReplicationConfiguration and
-    # ecr:Get/PutRegistryScanningConfiguration (the registry is not a resource type),
+    # ecr:Get/PutRegistryScanningConfiguration and the repository creation template actions
+    # (the registry is not a resource type),
     # tag:GetResources, sts:GetCallerIdentity, and
     # sns:Unsubscribe (a subscription is not a resource type of SNS).
     "none": Scope("NoResourceLevelPermissions", "*"),

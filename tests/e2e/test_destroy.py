@@ -49,9 +49,10 @@ FOREIGN_RULE = {
 
 
 def apply_ok(cli, write_spec) -> None:
-    # The example with registry scanning on (commented out in the example), so that destroying
-    # it exercises every registered kind.
-    write_spec(lambda spec: spec.update(scanning={"rules": [{"frequency": "SCAN_ON_PUSH"}]}))
+    # The example with registry scanning and creation templates on (commented out in the
+    # example), so that destroying it exercises every registered kind.
+    write_spec(lambda spec: spec.update(scanning={"rules": [{"frequency": "SCAN_ON_PUSH"}]},
+                                        templates={}))
     result = cli("apply", "--auto-approve")
     assert result.returncode == 0, result.stdout + result.stderr
 
