@@ -178,3 +178,19 @@ def test_images_a_backfill_could_not_copy_are_gaps(cli, aws, write_spec):
     by_hand = cli("backfill", "--region", THIRD, "--wait", "30")
     assert by_hand.returncode == 1
     assert f"not copied: {PRODUCTION}:v1 {digest}" in by_hand.stdout
+
+
+def test_validate_replication_waits_for_a_running_backfill(cli, aws, write_spec):
+    pushed_while_two_destinations(cli, aws, write_spec)
+    settings.configure(replication_delay_seconds=3)  # real seconds: --wait polls the server
+    started = cli("backfill", "--region", DESTINATIONS[0])
+    assert started.returncode == 0, started.stdout + started.stderr
+    (running,) = backfills(aws)
+    assert running["status"] in ("PREPARING", "IN_PROGRESS")
+
+    validation = cli("validate-replication", "--json", "--wait", "60")
+
+    assert validation.returncode == 0, validation.stdout + validation.stderr
+    (backfill,) = json.loads(validation.stdout)["backfills"]
+    assert (backfill["region"], backfill["status"]) == (DESTINATIONS[0], "COMPLETE")
+    assert backfills(aws)[0]["status"] == "COMPLETE"
