@@ -157,7 +157,7 @@ def _started(summary: dict[str, Any]) -> float:
 # -- in the validation report ----------------------------------------------------------------
 
 
-def with_backfills(report: Report, backfills: list[BackfillState]) -> Report:
+def report_with_backfills(report: Report, backfills: list[BackfillState]) -> Report:
     """The report with the backfills, and the images an ended backfill could not copy counted
     as gaps with its failure code (not "in flight": nothing is copying them any more)."""
     report.backfills = list(backfills)

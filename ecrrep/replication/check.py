@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ecrrep.aws import aws_action
 from ecrrep.cleanup.function import metrics
-from ecrrep.replication.backfills import latest_backfills, with_backfills
+from ecrrep.replication.backfills import latest_backfills, report_with_backfills
 from ecrrep.replication.compare import gaps_to_classify, make_report, without_setting
 
 # CheckError and the status reader are part of what the command uses to run a check.
@@ -61,7 +61,7 @@ def check_replication(
         timedelta(minutes=grace_minutes),
         statuses,
     )
-    return with_backfills(report, latest_backfills(ctx, spec.source_region,
+    return report_with_backfills(report, latest_backfills(ctx, spec.source_region,
                                                    spec.destination_regions))
 
 

@@ -10,7 +10,7 @@ import botocore.exceptions
 from ecrrep.engine.backfill import PlannedBackfill, annotate
 from ecrrep.engine.plan import Change, Plan
 from ecrrep.engine.planner import ApplyReport
-from ecrrep.replication.backfills import state_of, uncopied_of, with_backfills
+from ecrrep.replication.backfills import report_with_backfills, state_of, uncopied_of
 from ecrrep.replication.compare import make_report
 from ecrrep.workflows.backfill import start_planned
 from tests.support.replication_states import GRACE, NOW, RECENT, image, state
@@ -51,7 +51,7 @@ def test_an_image_an_ended_backfill_could_not_copy_is_a_gap_with_its_code():
                                    "imageId": {"imageDigest": "sha256:a", "imageTag": "v1"},
                                    "failureCode": "IMAGE_NOT_FOUND"}]))
 
-    with_backfills(report, [ended])
+    report_with_backfills(report, [ended])
 
     (result,) = report.results
     assert result.status == "gaps" and not result.in_flight
@@ -64,14 +64,14 @@ def test_an_image_an_ended_backfill_could_not_copy_is_a_gap_with_its_code():
 
 
 def test_a_running_backfill_keeps_the_report_unsettled_and_its_images_in_flight():
-    report = with_backfills(report_with_recent_gap(), [state_of(summary("IN_PROGRESS"))])
+    report = report_with_backfills(report_with_recent_gap(), [state_of(summary("IN_PROGRESS"))])
 
     assert report.healthy and not report.settled
     assert report.results[0].in_flight
 
 
 def test_no_backfill_leaves_the_json_as_it_was():
-    report = with_backfills(report_with_recent_gap(), [])
+    report = report_with_backfills(report_with_recent_gap(), [])
 
     assert "backfills" not in report.to_json()
 
