@@ -25,7 +25,8 @@ def start_line(start: BackfillStart) -> Text:
                     "Region at a time and chose its images when it started: run `ecrrep "
                     f"backfill --region {start.region}` once it has ended if it began before "
                     "this change", style="yellow")
-    return Text(f"Backfill to {where} could not start: {start.error}", style="red")
+    return Text(f"Backfill to {where} could not start: {start.error}; the rule is written: "
+                f"run `ecrrep backfill --region {start.region}` later", style="red")
 
 
 def render_starts(console: Console, starts: Sequence[BackfillStart]) -> None:

@@ -61,8 +61,8 @@ def check_replication(
         timedelta(minutes=grace_minutes),
         statuses,
     )
-    return report_with_backfills(report, latest_backfills(ctx, spec.source_region,
-                                                   spec.destination_regions))
+    backfills = latest_backfills(ctx, spec.source_region, spec.destination_regions)
+    return report_with_backfills(report, backfills)
 
 
 def publish_failure_rates(ctx: AwsContext, spec: Spec, report: Report) -> dict[str, float]:

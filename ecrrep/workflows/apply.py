@@ -47,7 +47,8 @@ class ApplyOutcome:
     @property
     def exit_code(self) -> int:
         """0 unless the run stopped: 128 + the signal's number when interrupted, as a shell
-        reports a process it stopped, else 1. (A refusal is the caller's to report.)"""
+        reports a process it stopped, else 1; 1 too when a backfill could not start (the
+        rules stay written). (A refusal is the caller's to report.)"""
         if self.report is None or self.report.ok:
             return EXIT_FAILED if any(b.failed for b in self.backfills) else 0
         return 128 + self.interrupted_by if self.interrupted_by else EXIT_FAILED
