@@ -99,7 +99,10 @@ def start_backfill(ctx: AwsContext, source_region: str, destination: Destination
     """Start one backfill. One already in progress to that Region is no failure: ECR allows
     one at a time, and it is found and named instead."""
     region, registry_id = destination
-    client = ctx.client("ecr", source_region)
+    # Tried once: botocore's standard mode takes LimitExceededException for throttling and
+    # would retry it for about a minute, but here it means 10 backfills in progress, which
+    # last far longer. A throttled or failed start is reported with the way to start it again.
+    client = ctx.client("ecr", source_region, retries=False)
     try:
         with aws_action(f"replication backfill to {region} ({source_region})",
                         "StartReplicationBackfill"):

@@ -13,6 +13,7 @@ from tests.support.e2e_account import (
     DESTINATIONS,
     PRODUCTION,
     SOURCE,
+    replication_rules,
     repositories_only,
 )
 
@@ -194,3 +195,41 @@ def test_validate_replication_waits_for_a_running_backfill(cli, aws, write_spec)
     (backfill,) = json.loads(validation.stdout)["backfills"]
     assert (backfill["region"], backfill["status"]) == (DESTINATIONS[0], "COMPLETE")
     assert backfills(aws)[0]["status"] == "COMPLETE"
+
+
+OTHER_REGIONS = ["ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1",
+                 "ap-southeast-2", "ca-central-1", "eu-north-1", "eu-west-2", "eu-west-3",
+                 "sa-east-1"]
+
+
+def ten_backfills_running(aws) -> None:
+    """Another team's rule to ten regions and a backfill running to each: ECR's limit."""
+    ecr = aws.client("ecr", SOURCE)
+    rules = ecr.describe_registry()["replicationConfiguration"]["rules"]
+    theirs = {"destinations": [{"region": r, "registryId": "123456789012"}
+                               for r in OTHER_REGIONS],
+              "repositoryFilters": [{"filter": "other-team/", "filterType": "PREFIX_MATCH"}]}
+    ecr.put_replication_configuration(replicationConfiguration={"rules": [*rules, theirs]})
+    for region in OTHER_REGIONS:
+        ecr.start_replication_backfill(destination={"region": region,
+                                                    "registryId": "123456789012"})
+
+
+def test_a_backfill_that_cannot_start_fails_apply_but_keeps_the_rule(cli, aws, write_spec):
+    pushed_while_two_destinations(cli, aws, write_spec)
+    ten_backfills_running(aws)
+    write_spec(edit=replicating_to([*DESTINATIONS, THIRD]))
+
+    result = cli("apply", "--auto-approve", "--json")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["applied"] is True and outcome["failed"] == []
+    (failed,) = outcome["backfills"]
+    assert failed["outcome"] == "failed" and "LimitExceededException" in failed["error"]
+    ours = [r for r in replication_rules(aws)
+            if r["repositoryFilters"][0]["filter"] == "my-company-apps/"]
+    assert THIRD in {d["region"] for d in ours[0]["destinations"]}
+    assert THIRD not in {b["destination"]["region"] for b in backfills(aws)}
+    again = cli("plan", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout + again.stderr

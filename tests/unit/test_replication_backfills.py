@@ -94,7 +94,7 @@ class Context:
     def __init__(self, ecr: Ecr):
         self.ecr = ecr
 
-    def client(self, service: str, region: str) -> Ecr:
+    def client(self, service: str, region: str, retries: bool = True) -> Ecr:
         assert (service, region) == ("ecr", "us-east-1")
         return self.ecr
 
