@@ -36,3 +36,11 @@ REPOSITORY_READ = (*CLAIMS_READ,
                    grants("repository_listing", "ecr:DescribeRepositories"),
                    grants("repository", "ecr:ListTagsForResource"),
                    grants("none", "tag:GetResources"))
+
+# Replication backfills belong to the registry, as its replication configuration does (a
+# registry is not a resource type: "*"); apply and `ecrrep backfill` start them, validate-
+# replication and `ecrrep backfill --wait` read them:
+# https://docs.aws.amazon.com/AmazonECR/latest/userguide/replication-backfill.html
+BACKFILL_START = (grants("none", "ecr:StartReplicationBackfill"),)
+BACKFILL_READ = (grants("none", "ecr:ListReplicationBackfills",
+                        "ecr:DescribeReplicationBackfillResults"),)

@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws.actions import Grant, KindActions, grants
+from ecrrep.aws.actions import BACKFILL_READ, BACKFILL_START, Grant, KindActions, grants
 
 if TYPE_CHECKING:
     from ecrrep.spec.models import Spec
@@ -119,12 +119,15 @@ class CommandActions:
 COMMAND_ACTIONS: dict[str, CommandActions] = {
     "plan": CommandActions(),
     # apply also deletes what the spec no longer names.
-    "apply": CommandActions(writes=ALL_KINDS, deletes=ALL_KINDS),
+    "apply": CommandActions(writes=ALL_KINDS, deletes=ALL_KINDS,
+                            extra=(*BACKFILL_START, *BACKFILL_READ)),
     "destroy": CommandActions(deletes=ALL_KINDS),
     "validate-replication": CommandActions(
         reads=("ecr_repository", "ecr_lifecycle_policy", "ecr_repository_policy"),
         extra=(grants("repository", "ecr:DescribeImageReplicationStatus"),
-               grants("metrics", "cloudwatch:PutMetricData"))),
+               grants("metrics", "cloudwatch:PutMetricData"), *BACKFILL_READ)),
+    "backfill": CommandActions(reads=("ecr_replication_rule",),
+                               extra=(*BACKFILL_START, *BACKFILL_READ)),
     "cleanup": CommandActions(
         reads=("ecr_repository",),
         # BatchGetImage: the manifests, so an index's children and referrers stay with it.

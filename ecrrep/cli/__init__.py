@@ -24,6 +24,7 @@ COMMAND_MODULES: dict[str, tuple[str, str]] = {
     "apply": ("ecrrep.cli.plan", "apply"),
     "destroy": ("ecrrep.cli.plan", "destroy"),
     "validate-replication": ("ecrrep.cli.replication", "validate_replication"),
+    "backfill": ("ecrrep.cli.backfill", "backfill"),
     "cleanup": ("ecrrep.cli.cleanup", "cleanup"),
     "demo": ("ecrrep.cli.sandbox", "demo"),
     "sandbox": ("ecrrep.cli.sandbox", "sandbox"),

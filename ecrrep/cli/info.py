@@ -36,8 +36,8 @@ def _account_id(_ctx: click.Context, _param: click.Parameter, value: str | None)
 @click.option("--command", "commands", multiple=True, metavar="COMMAND",
               # ecrrep.aws.permissions.COMMANDS, written out so `--help` imports nothing heavy
               # (tests/unit/test_permissions.py keeps the two the same).
-              type=click.Choice(["plan", "apply", "destroy", "validate-replication", "cleanup",
-                                 "import", "output"]),
+              type=click.Choice(["plan", "apply", "destroy", "validate-replication",
+                                 "backfill", "cleanup", "import", "output"]),
               help="Only what COMMAND needs (repeatable). Default: every command.")
 @click.option("--json", "as_json", is_flag=True, help="Print the IAM policy document as JSON.")
 @click.option("--account-id", metavar="ID", callback=_account_id,

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ecrrep.engine.plan import field_text
+from ecrrep.render.backfill import render_states
 from ecrrep.render.fields import document_diff
 from ecrrep.replication.model import (
     STATUS_MISSING_REPOSITORY,
@@ -31,6 +32,7 @@ def render_validation(console: Console, report: Report) -> None:
             console.print(Text(repository, style="bold"))
             for row in rows:
                 _details(console, row)
+    render_states(console, report.backfills)
     console.print()
     console.print(Text(verdict_line(report), style="bold green" if report.healthy
                        else "bold red"))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ecrrep.aws import aws_action
 from ecrrep.cleanup.function import metrics
+from ecrrep.replication.backfills import latest_backfills, report_with_backfills
 from ecrrep.replication.compare import gaps_to_classify, make_report, without_setting
 
 # CheckError and the status reader are part of what the command uses to run a check.
@@ -51,7 +52,7 @@ def check_replication(
         states = without_setting(states, "scan_on_push")
     missing_anywhere = gaps_to_classify(spec.source_region, names, spec.destination_regions, states)
     statuses = reader.statuses(spec.source_region, missing_anywhere)
-    return make_report(
+    report = make_report(
         spec.source_region,
         names,
         spec.destination_regions,
@@ -60,6 +61,8 @@ def check_replication(
         timedelta(minutes=grace_minutes),
         statuses,
     )
+    backfills = latest_backfills(ctx, spec.source_region, spec.destination_regions)
+    return report_with_backfills(report, backfills)
 
 
 def publish_failure_rates(ctx: AwsContext, spec: Spec, report: Report) -> dict[str, float]:

@@ -118,6 +118,9 @@ class Report:
     # Per destination region: replica push time minus source push time, in seconds, of every
     # image present in both (ReplicationLatencySeconds and the "lag" key).
     lag_seconds: dict[str, list[float]] = field(default_factory=dict)
+    # The newest replication backfill to each destination region, running or ended
+    # (ecrrep.replication.backfills.BackfillState).
+    backfills: list[Any] = field(default_factory=list)
 
     @property
     def healthy(self) -> bool:
@@ -126,7 +129,8 @@ class Report:
     @property
     def settled(self) -> bool:
         """Healthy with nothing in flight: what --wait waits for."""
-        return self.healthy and not any(r.in_flight for r in self.results)
+        return (self.healthy and not any(r.in_flight for r in self.results)
+                and not any(b.running for b in self.backfills))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -136,6 +140,7 @@ class Report:
             .replace("+00:00", "Z"),
             "results": [r.to_json() for r in self.results],
             "lag": {region: summary.to_json() for region, summary in self.latencies().items()},
+            **({"backfills": [b.to_json() for b in self.backfills]} if self.backfills else {}),
         }
 
     def latencies(self) -> dict[str, metrics.LatencySummary]:

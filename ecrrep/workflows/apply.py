@@ -15,6 +15,7 @@ from ecrrep.aws.context import AwsContext
 from ecrrep.engine.plan import Plan
 from ecrrep.engine.planner import ApplyEvent, ApplyReport, apply_plan
 from ecrrep.resources.base import ApplyOptions
+from ecrrep.workflows.backfill import BackfillStart, start_planned
 
 EXIT_FAILED = 1
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -40,13 +41,16 @@ class ApplyOutcome:
     refusal: str | None = None
     report: ApplyReport | None = None
     interrupted_by: int | None = None  # the signal that stopped the run (SIGINT, SIGTERM)
+    # The backfills started once the replication rules were written (ecrrep.workflows.backfill).
+    backfills: tuple[BackfillStart, ...] = ()
 
     @property
     def exit_code(self) -> int:
         """0 unless the run stopped: 128 + the signal's number when interrupted, as a shell
-        reports a process it stopped, else 1. (A refusal is the caller's to report.)"""
+        reports a process it stopped, else 1; 1 too when a backfill could not start (the
+        rules stay written). (A refusal is the caller's to report.)"""
         if self.report is None or self.report.ok:
-            return 0
+            return EXIT_FAILED if any(b.failed for b in self.backfills) else 0
         return 128 + self.interrupted_by if self.interrupted_by else EXIT_FAILED
 
     def to_json(self) -> dict[str, Any]:
@@ -59,6 +63,7 @@ class ApplyOutcome:
             "done": [c.address for c in report.done],
             "failed": [{"address": c.address, "error": e.line()} for c, e in report.failed],
             "not_done": [c.address for c in report.not_done],
+            **({"backfills": [b.to_json() for b in self.backfills]} if self.backfills else {}),
         }
 
 
@@ -76,7 +81,8 @@ def converge(aws: AwsContext, plan: Plan, *, verb: str, force_delete_images: boo
     if confirm is not None:
         confirm(verb)
     report, interrupted_by = run_changes(aws, plan, force_delete_images, progress)
-    return ApplyOutcome(plan, report=report, interrupted_by=interrupted_by)
+    return ApplyOutcome(plan, report=report, interrupted_by=interrupted_by,
+                        backfills=tuple(start_planned(aws, plan, report)))
 
 
 def run_changes(aws: AwsContext, plan: Plan, force_delete_images: bool,

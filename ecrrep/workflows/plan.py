@@ -24,6 +24,7 @@ from ecrrep.replication.usage import plan_cost_estimate
 from ecrrep.spec.loader import LoadedSpec
 from ecrrep.spec.models import Spec
 from ecrrep.workflows import WorkflowError
+from ecrrep.workflows.backfill import with_backfills, without_saved_backfills
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class PlanOptions:
 def plan_changes(aws: AwsContext, spec: Spec, options: PlanOptions,
                  destroy: bool = False) -> Plan:
     """What it takes to bring the account to the spec (to nothing of ours, with destroy)."""
-    return plan_for(aws, spec, options.for_project(spec.project), destroy=destroy)
+    return with_backfills(aws, plan_for(aws, spec, options.for_project(spec.project), destroy))
 
 
 def plan_cost(aws: AwsContext, spec: Spec, plan: Plan) -> CostEstimate | None:
@@ -79,6 +80,6 @@ def replan_saved(aws: AwsContext, saved: SavedPlan, spec: Spec) -> Plan:
     """The fresh plan of a saved plan's spec and options, once the saved changes are shown to
     be exactly its changes on an unchanged account (ecrrep.engine.saved_plan)."""
     try:
-        return fresh_plan_of(aws, saved, spec)
+        return with_backfills(aws, fresh_plan_of(aws, without_saved_backfills(saved), spec))
     except SavedPlanError as exc:
         raise WorkflowError(str(exc)) from exc

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ecrrep.engine.plan import Plan
 from ecrrep.engine.planner import ApplyEvent, ApplyReport
+from ecrrep.render.backfill import render_starts
 from ecrrep.resources import all_kinds
 from ecrrep.workflows.apply import ApplyOutcome
 
@@ -59,6 +60,7 @@ def show_outcome(out: Console, outcome: ApplyOutcome, verb: str) -> None:
     """What an apply or destroy did, in words (a refusal is left to the caller's error)."""
     if outcome.report is not None:
         render_report(out, outcome.report, verb)
+        render_starts(out, outcome.backfills)
     elif outcome.refusal is None:
         out.print("\nNothing to destroy: nothing this spec owns exists." if verb == "destroy"
                   else "\nNo changes. The account matches the spec.", markup=False)

@@ -68,6 +68,8 @@ def test_the_policy_is_iam_json_scoped_to_the_spec(spec):
                         "ecr:UpdateRepositoryCreationTemplate",
                         "ecr:DeleteRepositoryCreationTemplate",
                         "ecr:DescribeRepositoryCreationTemplates",
+                        "ecr:StartReplicationBackfill", "ecr:ListReplicationBackfills",
+                        "ecr:DescribeReplicationBackfillResults",
                         "sns:Unsubscribe", "sts:GetCallerIdentity", "tag:GetResources"}
     assert len(json.dumps(document, separators=(",", ":"))) <= 6144  # managed policy limit
 
