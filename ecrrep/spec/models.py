@@ -140,6 +140,11 @@ class RepositorySpec(Strict):
         default=None,
         description="A raw ECR lifecycle policy {rules: [...]}, instead of `lifecycle`.",
     )
+    replicate_to: list[Region] | None = Field(
+        default=None,
+        description="The regions this repository is replicated to: distinct regions of "
+        "destination_regions; [] for none (no replicas); absent: every destination_regions.",
+    )
 
     def kms_key_for(self, region: str) -> str | None:
         """The alias or key ARN that encrypts this repository in `region` (None: not KMS)."""
@@ -313,6 +318,16 @@ class Spec(Strict):
     def regions(self) -> list[str]:
         """The source region first, then every destination region."""
         return [self.source_region, *self.destination_regions]
+
+    def destinations_for(self, repository_name: str) -> list[str]:
+        """The regions a repository of the spec (its name under the prefix) replicates to:
+        its replicate_to, else every destination region."""
+        repo = next(r for r in self.repositories if r.name == repository_name)
+        return list(self.destination_regions if repo.replicate_to is None else repo.replicate_to)
+
+    def regions_for(self, repository_name: str) -> list[str]:
+        """The regions a repository of the spec exists in: the source, then its destinations."""
+        return [self.source_region, *self.destinations_for(repository_name)]
 
     def retention_days_for(self, repository: str) -> int:
         return self.cleanup.retention_days.get(repository, DEFAULT_RETENTION_DAYS)
