@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ecrrep.replication.routing import destinations_of
+from ecrrep.spec import naming
 
 # botocore's model of PutReplicationConfiguration: RepositoryFilterList holds 1..100 filters.
 MAX_FILTERS_PER_RULE = 100
@@ -57,7 +59,7 @@ def planned_rules(prefix: str, default: Sequence[str],
     wanted = set(default)
     if all(wanted <= set(regions) for regions in destinations.values()):
         extras = {name: sorted(set(regions) - wanted) for name, regions in destinations.items()}
-        head = [PlannedRule(tuple(sorted(wanted)), (f"{prefix}/",), (), whole_prefix=True)]
+        head = [PlannedRule(tuple(default), (f"{prefix}/",), (), whole_prefix=True)]
         return head + _grouped(extras)
     return _grouped({name: sorted(set(regions)) for name, regions in destinations.items()})
 
@@ -97,3 +99,41 @@ def routing_problems(rules: Sequence[PlannedRule],
             f"PREFIX_MATCH filter {', '.join(by)} (a repository going there) matches every "
             f"name starting so; rename one of them, or give them the same replicate_to")
     return problems
+
+
+def names_our_repositories(rule: dict[str, Any], claimed: set[str], account_id: str) -> bool:
+    """Whether a rule is one of ours naming repositories: PREFIX_MATCH filters each under a
+    prefix we claim (`<prefix>/...`, longer than the prefix rule's), destinations all in this
+    account, as `strategy` writes them."""
+    filters = rule.get("repositoryFilters") or []
+    return bool(filters) and all(
+        f.get("filterType") == "PREFIX_MATCH"
+        and any(f.get("filter", "").startswith(f"{p}/") and f.get("filter") != f"{p}/"
+                for p in claimed)
+        for f in filters) and all(
+        d.get("registryId") == account_id for d in rule.get("destinations", []))
+
+
+def regions_of(rule: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(sorted({d.get("region", "") for d in rule.get("destinations", [])}))
+
+
+def rule_names(project: str, rules: list[tuple[bool, tuple[str, ...]]]) -> list[str]:
+    """Our rules' names in the plan: the project for the whole-prefix rule (as ever), else
+    the project and the rule's regions (`proj/eu-west-1+us-west-2`), `#2`... when a set of
+    regions needs several rules."""
+    names: list[str] = []
+    for whole_prefix, regions in rules:
+        base = project if whole_prefix else f"{project}/{'+'.join(regions)}"
+        name, count = base, 1
+        while name in names:
+            count += 1
+            name = f"{base}#{count}"
+        names.append(name)
+    return names
+
+
+def spec_destinations(spec: Any) -> dict[str, list[str]]:
+    """Each spec repository's full name → the regions it replicates to."""
+    return {naming.repository_name(spec.repository_prefix, r.name): spec.destinations_for(r.name)
+            for r in spec.repositories}
