@@ -188,8 +188,8 @@ class EcrReplicationRuleKind(ResourceKind):
             Resource(self.type, spec.source_region, name,
                      rule_attrs(rule.api_rule(target.account_id, spec.replicate_deletions)),
                      facts={"prefix": spec.repository_prefix, "summary": [_summary(spec, rule)],
-                            "overlaps": dict(target.overlaps), "whole_prefix": rule.whole_prefix,
-                            "problems": problems, "rules_wanted": len(planned)})
+                            "overlaps": dict(target.overlaps),
+                            **({"problems": problems} if problems else {})})
             for name, rule in zip(names, planned, strict=True)
         ]
 
@@ -222,7 +222,8 @@ class EcrReplicationRuleKind(ResourceKind):
              options: DiffOptions) -> list[Change]:
         if not desired:
             return diff_resources(desired, current, options, self.rules)
-        want = next((d for d in desired if d.facts.get("whole_prefix")), None)
+        # The whole-prefix rule is named after the project; the others carry their regions.
+        want = next((d for d in desired if "/" not in d.name), None)
         rival = _rival(want, current) if want is not None else None
         if rival is not None and ownership.may_take_over(rival, options):
             # Adopted (no claim) or transferred (--adopt-from): it becomes ours, in place.
@@ -243,7 +244,7 @@ class EcrReplicationRuleKind(ResourceKind):
             # The root cause first: an overlapping project explains a rival rule too.
             change.blocked = (_overlap_blocker(desired[0], options) or rival_blocker
                               or change.blocked or "; ".join(facts.get("problems", []))
-                              or _limit_blocker(foreign, facts.get("rules_wanted", 1)))
+                              or _limit_blocker(foreign, len(desired)))
             if (warning := deletion_warning(change)) is not None:
                 change.notes.append(warning)
         return changes
