@@ -27,7 +27,8 @@ from typing import Any
 from ecrrep.replication.routing import destinations_of
 from ecrrep.spec import naming
 
-# botocore's model of PutReplicationConfiguration: RepositoryFilterList holds 1..100 filters.
+# botocore's model of PutReplicationConfiguration: RepositoryFilterList holds 1..100 filters
+# (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ReplicationRule.html).
 MAX_FILTERS_PER_RULE = 100
 
 

@@ -1,12 +1,17 @@
-"""Our rule in the source registry's replication configuration.
+"""Our rules in the source registry's replication configuration.
 
-The registry holds one configuration shared by everyone, and a rule carries no tags. Our rule
-filters (PREFIX_MATCH) on `<prefix>/`, with the slash, so `<prefix>-legacy` is not replicated
-with ours; it is ours only when this project claims the prefix (`ecrrep.engine.claims`). A rule on
-the bare prefix, as older versions wrote it, is ours under the same claim and is replaced.
-Every other rule is someone else's and is written back exactly as read. Writes re-read the
-configuration first and verify afterwards (by meaning), so a concurrent writer's rule is not
-lost. Filter syntax: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_RepositoryFilter.html
+The registry holds one configuration shared by everyone, and a rule carries no tags. Which rules
+the spec needs (each repository's replicate_to) is `ecrrep.replication.strategy`'s to say. The
+whole-prefix rule filters (PREFIX_MATCH) on `<prefix>/`, with the slash, so `<prefix>-legacy` is
+not replicated with ours; it is ours only when this project claims the prefix
+(`ecrrep.engine.claims`). A rule on the bare prefix, as older versions wrote it, is ours under the
+same claim and is replaced. A rule naming repositories is ours when every filter lies under a
+prefix we claim (`<prefix>/...`) and every destination is in this account, as we write them.
+Every other rule is someone else's and is written back exactly as read. Each of our rules is
+one change, written on its own (one PutReplicationConfiguration per changed rule, at most 10):
+apply reports and retries per change, and the verify loop below checks one rule at a time.
+Writes re-read the configuration first and verify afterwards (by meaning), so a concurrent
+writer's rule, or another of ours written at the same time, is not lost. Filter syntax: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_RepositoryFilter.html
 """
 
 from __future__ import annotations
@@ -36,7 +41,9 @@ if TYPE_CHECKING:
 # Rounds of read, write, check when other writers keep changing the configuration.
 WRITE_ATTEMPTS = 10
 MAX_BACKOFF_SECONDS = 20
-# ECR's limit on rules in a registry's replication configuration (the API model's max too):
+# ECR's limit on rules in a registry's replication configuration (botocore's model allows 25 in
+# ReplicationRuleList; the API reference and the service quota say 10):
+# https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ReplicationConfiguration.html,
 # https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html
 MAX_RULES = 10
 

@@ -1,4 +1,5 @@
-"""ECR repositories in the source region and, with the same settings, in every destination.
+"""ECR repositories in the source region and, with the same settings, in each destination the
+repository replicates to (its replicate_to, else every destination region).
 
 ECR's replication copies images, never settings: ecrrep creates the replicas itself so they
 carry the source's mutability, scanning, encryption and tags from the start.
