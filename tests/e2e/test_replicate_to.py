@@ -119,6 +119,12 @@ def test_changing_replicate_to_rewrites_the_rules_and_deletes_the_unneeded_repli
     assert where(aws, PRODUCTION) == {SOURCE, "eu-west-1"}
     assert where(aws, TESTING) == {SOURCE, "eu-west-1", "us-west-2"}
 
+    # Back to the default: the one rule on the prefix again, and the replica again.
+    write_spec(edit=replicating(None, None))
+    apply(cli)
+    assert rules_by_filters(aws) == {("my-company-apps/",): ["eu-west-1", "us-west-2"]}
+    assert where(aws, PRODUCTION) == {SOURCE, "eu-west-1", "us-west-2"}
+
 
 def test_a_region_outside_destination_regions_is_refused_and_nothing_changes(
         cli, aws, write_spec):

@@ -9,6 +9,7 @@ from ecrrep.replication.routing import destinations_of
 from ecrrep.replication.strategy import (
     MAX_FILTERS_PER_RULE,
     PlannedRule,
+    names_our_repositories,
     planned_rules,
     routing_problems,
     rule_names,
@@ -89,3 +90,17 @@ def test_a_longer_name_going_to_the_same_regions_is_no_problem():
 ])
 def test_rule_names_are_stable_and_distinct(rules, names):
     assert rule_names("proj", rules) == names
+
+
+def _rule(filters, account="1"):
+    return {"destinations": [{"region": "eu-west-1", "registryId": account}],
+            "repositoryFilters": [{"filter": f, "filterType": "PREFIX_MATCH"} for f in filters]}
+
+
+def test_a_rule_naming_repositories_is_ours_only_under_our_prefix_within_this_account():
+    assert names_our_repositories(_rule(["apps/web", "apps/api"]), {"apps"}, "1")
+    assert not names_our_repositories(_rule(["apps/web", "other/api"]), {"apps"}, "1")
+    assert not names_our_repositories(_rule(["apps/web"], account="2"), {"apps"}, "1")
+    assert not names_our_repositories(_rule(["apps/"]), {"apps"}, "1")  # the prefix rule
+    assert not names_our_repositories(_rule(["apps-legacy/web"]), {"apps"}, "1")
+    assert not names_our_repositories({"destinations": []}, {"apps"}, "1")
