@@ -21,6 +21,7 @@ from ecrrep.replication.compare import gaps_to_classify, make_report, without_se
 # CheckError and the status reader are part of what the command uses to run a check.
 from ecrrep.replication.model import CheckError, Report
 from ecrrep.replication.read import ReplicationStatusReader, managed_repositories, read_states
+from ecrrep.replication.strategy import spec_destinations
 
 if TYPE_CHECKING:
     from ecrrep.aws.context import AwsContext
@@ -50,12 +51,14 @@ def check_replication(
         # The registry's scanning rules decide what is scanned, not a repository's scanOnPush:
         # https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning-filters.html
         states = without_setting(states, "scan_on_push")
-    missing_anywhere = gaps_to_classify(spec.source_region, names, spec.destination_regions, states)
+    # Each repository against its own destinations (replicate_to).
+    destinations = spec_destinations(spec)
+    missing_anywhere = gaps_to_classify(spec.source_region, names, destinations, states)
     statuses = reader.statuses(spec.source_region, missing_anywhere)
     report = make_report(
         spec.source_region,
         names,
-        spec.destination_regions,
+        destinations,
         states,
         now(),
         timedelta(minutes=grace_minutes),

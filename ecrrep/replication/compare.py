@@ -5,7 +5,7 @@ whether a missing image is in flight or a gap."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -179,12 +179,21 @@ def compare_region(
 
 
 States = Mapping[tuple[str, str], RepositoryState | None]  # (region, repository) → state
+# The destination regions: the same for every repository, or each repository's own (its
+# replicate_to): a repository is checked only where it replicates.
+Destinations = Sequence[str] | Mapping[str, Sequence[str]]
+
+
+def regions_of(destinations: Destinations, repository: str) -> Sequence[str]:
+    if isinstance(destinations, Mapping):
+        return destinations.get(repository, ())
+    return destinations
 
 
 def make_report(
     source_region: str,
     repositories: list[str],
-    destinations: list[str],
+    destinations: Destinations,
     states: States,
     now: datetime,
     grace: timedelta,
@@ -204,7 +213,7 @@ def make_report(
     for name in repositories:
         source = states[(source_region, name)]
         assert source is not None
-        for region in destinations:
+        for region in regions_of(destinations, name):
             result = compare_region(
                 source, states.get((region, name)), region, now, grace, statuses
             )
@@ -226,7 +235,7 @@ def make_report(
 
 
 def gaps_to_classify(
-    source_region: str, repositories: list[str], destinations: list[str], states: States
+    source_region: str, repositories: list[str], destinations: Destinations, states: States
 ) -> list[tuple[str, str]]:
     """(repository, digest) of every source image missing somewhere: the only images whose
     replication status is worth asking for."""
@@ -235,7 +244,7 @@ def gaps_to_classify(
         source = states.get((source_region, name))
         if source is None:
             continue
-        for region in destinations:
+        for region in regions_of(destinations, name):
             replica = states.get((region, name))
             for image, _ in image_gaps(source.images, replica.images if replica else {}):
                 wanted[(name, image.digest)] = None

@@ -1,12 +1,17 @@
-"""Our rule in the source registry's replication configuration.
+"""Our rules in the source registry's replication configuration.
 
-The registry holds one configuration shared by everyone, and a rule carries no tags. Our rule
-filters (PREFIX_MATCH) on `<prefix>/`, with the slash, so `<prefix>-legacy` is not replicated
-with ours; it is ours only when this project claims the prefix (`ecrrep.engine.claims`). A rule on
-the bare prefix, as older versions wrote it, is ours under the same claim and is replaced.
-Every other rule is someone else's and is written back exactly as read. Writes re-read the
-configuration first and verify afterwards (by meaning), so a concurrent writer's rule is not
-lost. Filter syntax: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_RepositoryFilter.html
+The registry holds one configuration shared by everyone, and a rule carries no tags. Which rules
+the spec needs (each repository's replicate_to) is `ecrrep.replication.strategy`'s to say. The
+whole-prefix rule filters (PREFIX_MATCH) on `<prefix>/`, with the slash, so `<prefix>-legacy` is
+not replicated with ours; it is ours only when this project claims the prefix
+(`ecrrep.engine.claims`). A rule on the bare prefix, as older versions wrote it, is ours under the
+same claim and is replaced. A rule naming repositories is ours when every filter lies under a
+prefix we claim (`<prefix>/...`) and every destination is in this account, as we write them.
+Every other rule is someone else's and is written back exactly as read. Each of our rules is
+one change, written on its own (one PutReplicationConfiguration per changed rule, at most 10):
+apply reports and retries per change, and the verify loop below checks one rule at a time.
+Writes re-read the configuration first and verify afterwards (by meaning), so a concurrent
+writer's rule, or another of ours written at the same time, is not lost. Filter syntax: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_RepositoryFilter.html
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from ecrrep.aws.context import DEFAULT_MAX_ATTEMPTS
 from ecrrep.engine import claims, ownership
 from ecrrep.engine.diff import DiffOptions, DiffRules, diff_resources
 from ecrrep.engine.plan import Change, Resource
+from ecrrep.replication import strategy
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 
 if TYPE_CHECKING:
@@ -35,7 +41,9 @@ if TYPE_CHECKING:
 # Rounds of read, write, check when other writers keep changing the configuration.
 WRITE_ATTEMPTS = 10
 MAX_BACKOFF_SECONDS = 20
-# ECR's limit on rules in a registry's replication configuration (the API model's max too):
+# ECR's limit on rules in a registry's replication configuration (botocore's model allows 25 in
+# ReplicationRuleList; the API reference and the service quota say 10):
+# https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ReplicationConfiguration.html,
 # https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html
 MAX_RULES = 10
 
@@ -178,30 +186,35 @@ class EcrReplicationRuleKind(ResourceKind):
         delete=(grants("none", "ecr:PutReplicationConfiguration"),))
 
     def desired(self, spec: Spec, target: Target) -> list[Resource]:
-        rule = {
-            "destinations": [
-                {"region": region, "registryId": target.account_id}
-                for region in spec.destination_regions
-            ],
-            "repositoryFilters": prefix_filter(spec.repository_prefix),
-        }
-        if spec.replicate_deletions:
-            rule["deleteReplication"] = {"enabled": True}
-        summary = [f"replicate repositories named {spec.repository_prefix}/* to "
-                   + ", ".join(spec.destination_regions) + " (this account)"]
-        return [Resource(self.type, spec.source_region, spec.project, rule_attrs(rule),
-                         facts={"prefix": spec.repository_prefix, "summary": summary,
-                                "overlaps": dict(target.overlaps)})]
+        destinations = strategy.spec_destinations(spec)
+        planned = strategy.planned_rules(spec.repository_prefix, spec.destination_regions,
+                                         destinations)
+        problems = strategy.routing_problems(planned, destinations)
+        names = strategy.rule_names(spec.project, [(p.whole_prefix, p.regions) for p in planned])
+        return [
+            Resource(self.type, spec.source_region, name,
+                     rule_attrs(rule.api_rule(target.account_id, spec.replicate_deletions)),
+                     facts={"prefix": spec.repository_prefix, "summary": [_summary(spec, rule)],
+                            "overlaps": dict(target.overlaps),
+                            **({"problems": problems} if problems else {})})
+            for name, rule in zip(names, planned, strict=True)
+        ]
 
     def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
         rules = _read_rules(ctx, spec.source_region)
-        mine = _claimed_rule(rules, {c.value for c in claims.our_claims(ctx, spec, "prefix")},
-                             ctx.account_id(spec.source_region))
+        claimed = {c.value for c in claims.our_claims(ctx, spec, "prefix")}
+        account = ctx.account_id(spec.source_region)
+        mine = _claimed_rule(rules, claimed, account)
+        named = [i for i, rule in enumerate(rules, start=1)
+                 if i != mine and strategy.names_our_repositories(rule, claimed, account)]
+        ours = sorted([i for i in [mine] if i is not None] + named)
+        names = dict(zip(ours, strategy.rule_names(spec.project, [
+            (i == mine, strategy.regions_of(rules[i - 1])) for i in ours]), strict=True))
         found: list[Resource] = []
         for index, rule in enumerate(rules, start=1):
             prefix = rule_prefix(rule)
-            if index == mine:
-                found.append(Resource(self.type, spec.source_region, spec.project,
+            if index in names:
+                found.append(Resource(self.type, spec.source_region, names[index],
                                       rule_attrs(rule), owner=spec.project,
                                       facts={"prefix": prefix, "proof": "claim"}))
                 continue
@@ -216,24 +229,31 @@ class EcrReplicationRuleKind(ResourceKind):
              options: DiffOptions) -> list[Change]:
         if not desired:
             return diff_resources(desired, current, options, self.rules)
-        want = desired[0]
-        rival = _rival(want, current)
+        # The whole-prefix rule is named after the project; the others carry their regions.
+        want = next((d for d in desired if "/" not in d.name), None)
+        rival = _rival(want, current) if want is not None else None
         if rival is not None and ownership.may_take_over(rival, options):
             # Adopted (no claim) or transferred (--adopt-from): it becomes ours, in place.
             current = [replace(r, name=want.name) if r is rival else r for r in current]
             rival = None
         changes = diff_resources(desired, current, options, self.rules)
-        ours = next(c for c in changes if c.address == want.address)
-        rival_blocker = None
-        if rival is not None and ours.action == "create":
-            rival_blocker = ownership.conflict_message(
-                rival, options, f"a replication rule filtering on {want.facts['prefix']}/")
         foreign = sum(1 for c in changes if c.kept)
-        # The root cause first: an overlapping project explains a rival rule too.
-        ours.blocked = (_overlap_blocker(want, options) or rival_blocker or ours.blocked
-                        or _limit_blocker(foreign))
-        if (warning := deletion_warning(ours)) is not None:
-            ours.notes.append(warning)
+        wanted = {d.address: d for d in desired}
+        for change in changes:
+            if change.address not in wanted:
+                continue
+            rival_blocker = None
+            if rival is not None and change.action == "create" and change.address == (
+                    want.address if want is not None else None):
+                rival_blocker = ownership.conflict_message(
+                    rival, options, f"a replication rule filtering on {want.facts['prefix']}/")
+            facts = wanted[change.address].facts
+            # The root cause first: an overlapping project explains a rival rule too.
+            change.blocked = (_overlap_blocker(desired[0], options) or rival_blocker
+                              or change.blocked or "; ".join(facts.get("problems", []))
+                              or _limit_blocker(foreign, len(desired)))
+            if (warning := deletion_warning(change)) is not None:
+                change.notes.append(warning)
         return changes
 
     def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
@@ -286,6 +306,14 @@ def _claimed_rule(rules: list[dict[str, Any]], prefixes: set[str], account_id: s
     return (within or candidates or [None])[0]
 
 
+def _summary(spec: Spec, rule: strategy.PlannedRule) -> str:
+    regions = ", ".join(rule.regions)
+    if rule.whole_prefix:
+        return (f"replicate repositories named {spec.repository_prefix}/* to {regions} "
+                "(this account)")
+    return f"replicate {', '.join(rule.repositories)} to {regions} (this account)"
+
+
 def _rival(want: Resource, current: list[Resource]) -> Resource | None:
     """A rule we do not own filtering on our prefix (with or without the slash), when we have
     no rule of our own: creating ours beside it would replicate the same repositories twice."""
@@ -305,11 +333,15 @@ def _overlap_blocker(want: Resource, options: DiffOptions) -> str | None:
             "under the other's: choose another repository_prefix")
 
 
-def _limit_blocker(foreign: int) -> str | None:
-    if foreign + 1 <= MAX_RULES:
+def _limit_blocker(foreign: int, ours: int = 1) -> str | None:
+    if ours > MAX_RULES:
+        return (f"the spec needs {ours} replication rules (one per set of replicate_to "
+                f"regions, {strategy.MAX_FILTERS_PER_RULE} repositories per rule), and ECR "
+                f"allows {MAX_RULES} in a registry: give more repositories the same replicate_to")
+    if foreign + ours <= MAX_RULES:
         return None
     return (f"the registry's replication configuration already holds {foreign} rules that are "
-            f"not this project's; with ours it would hold {foreign + 1}, and ECR allows "
+            f"not this project's; with ours it would hold {foreign + ours}, and ECR allows "
             f"{MAX_RULES}: remove a rule that is no longer needed, then plan again")
 
 

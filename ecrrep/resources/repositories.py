@@ -1,4 +1,5 @@
-"""ECR repositories in the source region and, with the same settings, in every destination.
+"""ECR repositories in the source region and, with the same settings, in each destination the
+repository replicates to (its replicate_to, else every destination region).
 
 ECR's replication copies images, never settings: ecrrep creates the replicas itself so they
 carry the source's mutability, scanning, encryption and tags from the start.
@@ -101,19 +102,23 @@ class EcrRepositoryKind(ResourceKind):
             )
             for region in spec.regions
             for repo in spec.repositories
+            # A replica only where the repository replicates (its replicate_to).
+            if region in spec.regions_for(repo.name)
         ]
 
     def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
         """The spec's repositories as they are (whoever owns them), and every other one we
-        own: under a renamed prefix, in a dropped region, or found by our tag."""
+        own: under a renamed prefix, in a dropped region, a replica its repository no longer
+        replicates to, or found by our tag."""
         wanted = {naming.repository_name(spec.repository_prefix, r.name): r
                   for r in spec.repositories}
         found: list[Resource] = []
         for region in claims.managed_regions(ctx, spec):
-            in_spec = region in spec.regions
             for record in repositories_we_may_own(ctx, spec, region).values():
                 owned = record.owned_by(spec.project)
-                repo = wanted.get(record.name) if in_spec else None
+                repo = wanted.get(record.name)
+                if repo is not None and region not in spec.regions_for(repo.name):
+                    repo = None
                 if repo is None and not owned:
                     continue  # someone else's repository under our prefix: not ours to show
                 found.append(self._resource(record, repo, owned))

@@ -12,7 +12,7 @@ validation, and `Spec` runs it on itself so that a spec built in code obeys the 
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Annotated, Any, Literal
 
 from annotated_types import Len, MaxLen, MinLen
@@ -140,6 +140,11 @@ class RepositorySpec(Strict):
     lifecycle_policy: LifecyclePolicy | None = Field(
         default=None,
         description="A raw ECR lifecycle policy {rules: [...]}, instead of `lifecycle`.",
+    )
+    replicate_to: list[Region] | None = Field(
+        default=None,
+        description="The regions this repository is replicated to: distinct regions of "
+        "destination_regions; [] for none (no replicas); absent: every destination_regions.",
     )
 
     def kms_key_for(self, region: str) -> str | None:
@@ -318,6 +323,21 @@ class Spec(Strict):
     def regions(self) -> list[str]:
         """The source region first, then every destination region."""
         return [self.source_region, *self.destination_regions]
+
+    @cached_property
+    def _replicate_to_by_name(self) -> dict[str, list[str] | None]:
+        # Looked up per repository and region by every kind: a dict, not a scan of the list.
+        return {r.name: r.replicate_to for r in self.repositories}
+
+    def destinations_for(self, repository_name: str) -> list[str]:
+        """The regions a repository of the spec (its name under the prefix) replicates to:
+        its replicate_to, else every destination region."""
+        chosen = self._replicate_to_by_name[repository_name]
+        return list(self.destination_regions if chosen is None else chosen)
+
+    def regions_for(self, repository_name: str) -> list[str]:
+        """The regions a repository of the spec exists in: the source, then its destinations."""
+        return [self.source_region, *self.destinations_for(repository_name)]
 
     def retention_days_for(self, repository: str) -> int:
         return self.cleanup.retention_days.get(repository, DEFAULT_RETENTION_DAYS)

@@ -49,6 +49,7 @@ def spec_problems(data: Mapping[str, Any]) -> list[Problem]:
     regions = _regions(data)
     return [
         *_destination_problems(data),
+        *_replicate_to_problems(data, repositories),
         *_repository_name_problems(data, repositories),
         *(
             problem
@@ -83,6 +84,33 @@ def _destination_problems(data: Mapping[str, Any]) -> list[Problem]:
             )
         else:
             seen[region] = index
+    return problems
+
+
+def _replicate_to_problems(
+    data: Mapping[str, Any], repositories: list[tuple[int, Mapping[str, Any]]]
+) -> list[Problem]:
+    """A repository's replicate_to names distinct regions of destination_regions: the
+    top-level list stays the set of regions the project manages."""
+    destinations = data.get("destination_regions")
+    if not isinstance(destinations, list):
+        return []
+    problems: list[Problem] = []
+    for index, repository in repositories:
+        regions = repository.get("replicate_to")
+        seen: dict[str, int] = {}
+        for position, region in enumerate(regions if isinstance(regions, list) else []):
+            if not isinstance(region, str):
+                continue
+            loc = ("repositories", index, "replicate_to", position)
+            if region not in destinations:
+                problems.append(Problem(loc, f"{shown(region)} is not one of destination_regions"
+                                        " (add it there first)"))
+            elif region in seen:
+                problems.append(Problem(loc, f"duplicate region {shown(region)} (also "
+                                        f"replicate_to[{seen[region]}])"))
+            else:
+                seen[region] = position
     return problems
 
 

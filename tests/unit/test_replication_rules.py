@@ -79,6 +79,7 @@ def _desired(overlaps=()):
     spec_like.source_region = "us-east-1"
     spec_like.project = "proj"
     spec_like.replicate_deletions = False
+    spec_like.repositories = []
     return KIND.desired(spec_like, Target("1", overlaps))
 
 

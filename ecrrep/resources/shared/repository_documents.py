@@ -57,17 +57,21 @@ class RepositoryDocumentKind(ResourceKind):
         for repo in spec.repositories:
             document = self.document(spec, repo, target)
             if document is not None:
-                documents[naming.repository_name(spec.repository_prefix, repo.name)] = document
-        return [Resource(self.type, region, name, {"policy": document})
-                for region in spec.regions for name, document in documents.items()]
+                documents[repo.name] = document
+        # Only where the repository exists: its source region and its own destinations.
+        return [Resource(self.type, region,
+                         naming.repository_name(spec.repository_prefix, name), {"policy": document})
+                for region in spec.regions for name, document in documents.items()
+                if region in spec.regions_for(name)]
 
     def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
-        wanted = {naming.repository_name(spec.repository_prefix, r.name) for r in spec.repositories}
+        wanted = {naming.repository_name(spec.repository_prefix, r.name): r.name
+                  for r in spec.repositories}
         records = [
             record
             for region in claims.managed_regions(ctx, spec)
             for record in repositories_we_may_own(ctx, spec, region).values()
-            if (record.name in wanted and region in spec.regions)
+            if (record.name in wanted and region in spec.regions_for(wanted[record.name]))
             or record.owned_by(spec.project)
         ]
         documents = ctx.map(lambda record: self._read_document(ctx, record), records)
