@@ -94,21 +94,32 @@ def test_global_services_share_one_lane_and_regional_ones_have_their_own():
 
 def test_each_region_has_n_calls_in_flight_at_once_and_never_more():
     """Items come grouped by region, as the kinds list them: all regions still run together,
-    N calls each, and the pool grew to hold them all."""
+    N calls each, and the pool grew to hold them all. The first N calls of every lane meet at
+    one barrier: it opens only when every lane has N calls in flight at once."""
     n = 3
-    barriers = {lane: threading.Barrier(n, timeout=BARRIER_TIMEOUT_S)
-                for lane in [*REGIONS, "global"]}
-    endpoint = Endpoint(wait=lambda lane: barriers[lane].wait())
+    lanes = [*REGIONS, "global"]
+    all_lanes = threading.Barrier(n * len(lanes), timeout=BARRIER_TIMEOUT_S)
+    barriers = {lane: threading.Barrier(n, timeout=BARRIER_TIMEOUT_S) for lane in lanes}
+    started: Counter = Counter()
+    lock = threading.Lock()
+
+    def wait(lane: str) -> None:
+        with lock:
+            started[lane] += 1
+            first_round = started[lane] <= n
+        (all_lanes if first_round else barriers[lane]).wait()
+
+    endpoint = Endpoint(wait=wait)
     ctx = AwsContext(parallelism=n)
     try:
         by_lane = clients(ctx, endpoint, REGIONS)
-        items = [(lane, i) for lane in [*REGIONS, "global"] for i in range(4 * n)]
+        items = [(lane, i) for lane in lanes for i in range(4 * n)]
         run_with_deadline(lambda: ctx.map(lambda item: call(by_lane[item[0]], item[0]), items))
     finally:
         ctx.close()
 
-    assert endpoint.peak == {lane: n for lane in [*REGIONS, "global"]}
-    assert endpoint.peak_total > n  # regions ran side by side
+    assert endpoint.peak == {lane: n for lane in lanes}
+    assert endpoint.peak_total == n * len(lanes)  # regions ran side by side
 
 
 def test_a_region_whose_calls_hang_does_not_hold_up_the_others():
