@@ -55,23 +55,23 @@ def output_names(spec: Spec) -> list[str]:
 
 def validation_commands(spec: Spec) -> str:
     """Shell commands that show the replication at work, as the recipe's output had them."""
-    names = " ".join(naming.repository_name(spec.repository_prefix, r.name)
-                     for r in spec.repositories)
     lines = [
         "# The source registry's replication rules",
         f"aws ecr describe-registry --region {spec.source_region} "
         "--query replicationConfiguration",
     ]
     for region in spec.destination_regions:
+        # Only the repositories that replicate there (replicate_to): the others have no replica.
+        here = [naming.repository_name(spec.repository_prefix, r.name) for r in spec.repositories
+                if region in spec.destinations_for(r.name)]
+        if not here:
+            continue
         lines += [
             f"# The repositories and their images in {region}",
-            f"aws ecr describe-repositories --region {region} --repository-names {names}",
+            f"aws ecr describe-repositories --region {region} --repository-names {' '.join(here)}",
         ]
-        lines += [
-            f"aws ecr describe-images --region {region} --repository-name "
-            f"{naming.repository_name(spec.repository_prefix, r.name)}"
-            for r in spec.repositories
-        ]
+        lines += [f"aws ecr describe-images --region {region} --repository-name {name}"
+                  for name in here]
     lines += ["# Every source image in every destination region (exit 2 on gaps)",
               "ecrrep validate-replication"]
     return "\n".join(lines)

@@ -87,3 +87,17 @@ def test_existing_roles_are_outputs_without_create_roles():
 ])
 def test_raw_values_are_strings_as_is_and_the_rest_json(value, raw):
     assert raw_value(value) == raw
+
+
+def test_validation_commands_name_a_repository_only_where_it_replicates():
+    def narrowed(data):
+        data["repositories"][0]["replicate_to"] = ["eu-west-1"]
+        data["repositories"][1]["replicate_to"] = []
+
+    spec = make_spec(narrowed)
+    first, second = (naming.repository_name(spec.repository_prefix, r.name)
+                     for r in spec.repositories[:2])
+    commands = validation_commands(spec).splitlines()
+    assert f"aws ecr describe-images --region eu-west-1 --repository-name {first}" in commands
+    assert not any(first in line and "us-west-2" in line for line in commands)
+    assert not any(second in line for line in commands)
