@@ -100,3 +100,35 @@ def test_a_transition_must_name_the_archive(action: dict[str, Any], message: str
     bad = {**rule(1, "sinceImagePushed", 30), "action": action}
     with pytest.raises(PolicyError, match=message):
         lifecycle_actions({"rules": [bad]}, [], NOW)
+
+
+# -- the plan's preview note -------------------------------------------------------------------
+
+
+def _change(policy: dict[str, Any]) -> Any:
+    from ecrrep.engine.plan import Change
+
+    return Change(type="lifecycle_policy", region="us-east-1", name="r", action="update",
+                  before=None, after={"policy": policy})
+
+
+def test_the_preview_says_what_it_would_archive_and_expire() -> None:
+    from ecrrep.lifecycle.preview import preview
+
+    rules = [rule(1, "sinceImagePushed", 30),
+             rule(2, "sinceImageTransitioned", 90, action="expire", storage_class="archive")]
+    change = _change({"rules": rules})
+    preview(change, [image("a", 40), image("b", 400, "ARCHIVED", archived=120),
+                     image("c", 1)], NOW)
+    assert change.notes == ["would archive 1, expire 1 of 3 current images"]
+    assert [e["digest"] for e in change.facts["would_archive"]] == ["sha256:a"]
+    assert [e["digest"] for e in change.facts["would_expire"]] == ["sha256:b"]
+
+
+def test_a_policy_without_transitions_keeps_the_expiry_note() -> None:
+    from ecrrep.lifecycle.preview import preview
+
+    change = _change({"rules": [rule(1, "sinceImagePushed", 30, action="expire")]})
+    preview(change, [image("a", 40)], NOW)
+    assert change.notes == ["would expire 1 of 1 current image"]
+    assert "would_archive" not in change.facts
