@@ -124,6 +124,20 @@ RepositoryPolicy = Annotated[
 ]
 LifecyclePolicy = Annotated[dict[str, Any], _obeys(lifecycle_policy_problem)]
 RetentionDays = Annotated[int, Interval(ge=1, le=MAX_RETENTION_DAYS)]
+# ECR keeps an archived image at least 90 days and refuses lifecycle rules that would delete
+# one sooner: https://docs.aws.amazon.com/AmazonECR/latest/userguide/archive-image.html
+MIN_ARCHIVE_DAYS = 90
+
+
+def _archive_days_problem(value: int) -> str | None:
+    if value < MIN_ARCHIVE_DAYS:
+        return (f"must be at least {MIN_ARCHIVE_DAYS}: ECR keeps an archived image at least "
+                f"{MIN_ARCHIVE_DAYS} days (got {value})")
+    return None
+
+
+ArchiveDays = Annotated[int, _obeys(_archive_days_problem),
+                        WithJsonSchema({"type": "integer", "minimum": MIN_ARCHIVE_DAYS})]
 
 
 
