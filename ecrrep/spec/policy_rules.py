@@ -275,7 +275,8 @@ def lifecycle_policy_problem(document: Mapping[str, Any]) -> str | None:
 # (ECR refuses policies deleting images archived for less).
 _COUNT_TYPES = ("imageCountMoreThan", "sinceImagePushed", "sinceImagePulled",
                 "sinceImageTransitioned")
-_MIN_ARCHIVE_DAYS = 90
+# ECR keeps an archived image at least 90 days (archive-image.html above).
+MIN_ARCHIVE_DAYS = 90
 
 
 def _lifecycle_rule_values(where: str, rule: Mapping[str, Any]) -> str | None:
@@ -312,10 +313,10 @@ def _archive_rule_problem(where: str, kind: str, count: str, number: int) -> str
     if count != "sinceImageTransitioned":
         return (f"{where}.selection.countType must be sinceImageTransitioned with "
                 f"storageClass archive (got {_described(count)})")
-    if number < _MIN_ARCHIVE_DAYS:
-        return (f"{where}.selection.countNumber must be at least {_MIN_ARCHIVE_DAYS} with "
+    if number < MIN_ARCHIVE_DAYS:
+        return (f"{where}.selection.countNumber must be at least {MIN_ARCHIVE_DAYS} with "
                 f"storageClass archive: ECR keeps an archived image at least "
-                f"{_MIN_ARCHIVE_DAYS} days (got {number})")
+                f"{MIN_ARCHIVE_DAYS} days (got {number})")
     return None
 
 
