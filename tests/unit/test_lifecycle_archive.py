@@ -132,3 +132,13 @@ def test_a_policy_without_transitions_keeps_the_expiry_note() -> None:
     preview(change, [image("a", 40)], NOW)
     assert change.notes == ["would expire 1 of 1 current image"]
     assert "would_archive" not in change.facts
+
+
+def test_verbose_lists_what_would_be_archived_marked_so() -> None:
+    from ecrrep.lifecycle.preview import preview
+    from ecrrep.render.images import expiring_image_lines
+
+    change = _change({"rules": [rule(1, "sinceImagePushed", 30)]})
+    preview(change, [image("abcdef0123456789", 40, tags=["v1"])], NOW)
+    lines = [line.plain for line in expiring_image_lines(change)]
+    assert lines == ["  archive sha256:abcdef012345  v1  pushed 2025-04-22  rule 1"]
