@@ -3,7 +3,12 @@
 A step after the plan is made (the lifecycle policy kind's `annotate`): for each lifecycle
 policy the plan creates or updates, read the repository's images (and only those
 repositories: an unchanged plan makes no extra call) and attach the evaluator's answer to the
-change, as a note and as `facts["would_expire"]`.
+change, as a note and as `facts["would_expire"]` (and `facts["would_archive"]` when the policy
+has transition rules).
+
+DescribeImages lists only ACTIVE images unless its filter asks for others (botocore's ECR
+model, DescribeImagesFilter.imageStatus; https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImagesFilter.html):
+the preview asks for ANY, so rules selecting `storageClass: archive` see the archived ones.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws import aws_action, aws_error, paginate
-from ecrrep.lifecycle.evaluate import PolicyError, and_rules, expired_images
+from ecrrep.lifecycle.evaluate import EXPIRE, TRANSITION, PolicyError, and_rules, lifecycle_actions
 
 if TYPE_CHECKING:
     from ecrrep.aws.context import AwsContext
@@ -50,7 +55,8 @@ def read_images(ctx: AwsContext, region: str, repository: str) -> list[dict[str,
     client = ctx.client("ecr", region)
     with aws_action(f"{repository} ({region})", "DescribeImages"):
         try:
-            return paginate(client, "describe_images", "imageDetails", repositoryName=repository)
+            return paginate(client, "describe_images", "imageDetails", repositoryName=repository,
+                            filter={"imageStatus": "ANY"})
         except aws_error("RepositoryNotFoundException"):
             return []
 
@@ -64,15 +70,30 @@ def preview(change: Change, images: list[dict[str, Any]], now: datetime) -> None
             f"{', '.join(items)} (AND, not OR)"
         )
     try:
-        expiring = expired_images(policy, images, now)
+        actions = lifecycle_actions(policy, images, now)
     except PolicyError as exc:
         change.notes.append(f"lifecycle preview unavailable: {exc}")
         return
-    change.notes.append(expiry_note(len(expiring), len(images)))
+    expiring = [a for a in actions if a.action == EXPIRE]
+    archiving = [a for a in actions if a.action == TRANSITION]
+    transitions = _has_transitions(policy)
+    change.notes.append(expiry_note(len(expiring), len(images),
+                                    len(archiving) if transitions else None))
     change.facts["current_images"] = len(images)
     change.facts["would_expire"] = [e.to_json() for e in expiring]
+    if transitions:
+        change.facts["would_archive"] = [a.to_json() for a in archiving]
 
 
-def expiry_note(expiring: int, total: int) -> str:
+def _has_transitions(policy: dict[str, Any]) -> bool:
+    return any(isinstance(r, dict) and (r.get("action") or {}).get("type") == TRANSITION
+               for r in policy.get("rules") or [])
+
+
+def expiry_note(expiring: int, total: int, archiving: int | None = None) -> str:
+    """"would expire M of T current images"; with transition rules (archiving not None)
+    "would archive N, expire M of T current images"."""
     noun = "image" if total == 1 else "images"
-    return f"would expire {expiring} of {total} current {noun}"
+    if archiving is None:
+        return f"would expire {expiring} of {total} current {noun}"
+    return f"would archive {archiving}, expire {expiring} of {total} current {noun}"

@@ -12,16 +12,22 @@ EXPIRING_LIST_LIMIT = 50
 
 
 def expiring_image_lines(change: Change) -> list[Text]:
-    """The images a lifecycle change would expire (its preview), oldest first."""
-    expiring = change.facts.get("would_expire") or []
+    """The images a lifecycle change would expire (its preview), oldest first; then those its
+    transition rules would archive, marked so."""
+    return (_image_lines(change.facts.get("would_expire") or [], "", "yellow")
+            + _image_lines(change.facts.get("would_archive") or [], "archive ", "cyan"))
+
+
+def _image_lines(images: list[dict], label: str, style: str) -> list[Text]:
     lines = [
-        Text(f"  {short_digest(e['digest'])}  {', '.join(e.get('tags') or []) or 'untagged'}"
+        Text(f"  {label}{short_digest(e['digest'])}  "
+             f"{', '.join(e.get('tags') or []) or 'untagged'}"
              f"  pushed {str(e.get('pushed_at', '?'))[:10]}  rule {e.get('rule')}",
-             style="yellow")
-        for e in expiring[:EXPIRING_LIST_LIMIT]
+             style=style)
+        for e in images[:EXPIRING_LIST_LIMIT]
     ]
-    if len(expiring) > EXPIRING_LIST_LIMIT:
-        lines.append(Text(f"  … and {len(expiring) - EXPIRING_LIST_LIMIT} more "
+    if len(images) > EXPIRING_LIST_LIMIT:
+        lines.append(Text(f"  … and {len(images) - EXPIRING_LIST_LIMIT} more "
                           "(`ecrrep plan --json` lists them all)", style="dim"))
     return lines
 

@@ -75,7 +75,8 @@ def image_record(detail: dict[str, Any]) -> ImageRecord:
     pushed = detail.get("imagePushedAt")
     if isinstance(pushed, int | float):
         pushed = datetime.fromtimestamp(pushed, UTC)
-    return ImageRecord(detail["imageDigest"], frozenset(detail.get("imageTags") or ()), pushed)
+    return ImageRecord(detail["imageDigest"], frozenset(detail.get("imageTags") or ()), pushed,
+                       detail.get("imageStatus") or "ACTIVE")
 
 
 def replication_lags(

@@ -29,6 +29,9 @@ class ImageRecord:
     digest: str
     tags: frozenset[str]
     pushed_at: datetime | None = None
+    # ECR's imageStatus: ACTIVE, ARCHIVED (archive storage class) or ACTIVATING (restoring).
+    # An archived or restoring replica still holds the image: present, never a gap.
+    status: str = "ACTIVE"
 
 
 @dataclass(frozen=True)

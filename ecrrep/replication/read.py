@@ -68,7 +68,11 @@ def _read_part(ctx: AwsContext, region: str, description: dict[str, Any], part: 
     name = description["repositoryName"]
     with aws_action(f"{name} ({region})"):
         if part == "images":
-            details = paginate(client, "describe_images", "imageDetails", repositoryName=name)
+            # Without a filter DescribeImages lists ACTIVE images only: ANY counts archived
+            # and restoring ones too (botocore's DescribeImagesFilter.imageStatus;
+            # https://docs.aws.amazon.com/AmazonECR/latest/userguide/archive-image.html).
+            details = paginate(client, "describe_images", "imageDetails", repositoryName=name,
+                               filter={"imageStatus": "ANY"})
             return {d["imageDigest"]: image_record(d) for d in details}
         # The same reads, and the same "not found" answers, as the policy kinds use.
         kind = LIFECYCLE_POLICIES if part == "lifecycle" else REPOSITORY_POLICIES

@@ -28,6 +28,8 @@ BEHAVIOURS: tuple[str, ...] = (
     "image_index",
     "image_referrers",
     "lifecycle_policy_preview",
+    "image_archive",
+    "lifecycle_transition_rules",
     "tag_mutability_filters",
     "lambda_statement_ids",
     "replication_rules",

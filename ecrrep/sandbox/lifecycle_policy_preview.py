@@ -12,7 +12,10 @@ Reference's StartLifecyclePolicyPreview / GetLifecyclePolicyPreview
 - Get answers IN_PROGRESS, without results, until `lifecycle_preview_seconds` have passed on
   the sandbox clock (aws-like only; otherwise at once), then COMPLETE with one result per
   expiring image (digest, tags, push time, action EXPIRE, the rule's priority) and the
-  summary. `filter.tagStatus` and `imageIds` narrow the results.
+  summary; and one per image a transition rule would archive (action TRANSITION with
+  targetStorageClass ARCHIVE, counted in the summary's transitioningImageTotalCounts). Each
+  result carries the image's storageClass (STANDARD, or ARCHIVE when archived: the
+  `image_archive` behaviour). `filter.tagStatus` and `imageIds` narrow the results.
 - A second Start while one is in progress: LifecyclePolicyPreviewInProgressException; Get
   before any Start: LifecyclePolicyPreviewNotFoundException (messages from botocore's ECR model
   documentation of those errors, AWS's wording not found).
@@ -71,18 +74,16 @@ def start_preview(backend: Any, repository_name: str, policy_text: str | None) -
 
 
 def preview_results(policy_text: str, images: list[Any], now: float) -> list[dict[str, Any]]:
-    """One result per image the policy would expire, in the evaluator's order."""
+    """One result per image the policy would expire or archive, in the evaluator's order."""
     from moto.ecr.exceptions import InvalidParameterException
     from moto.ecr.policy_validation import EcrLifecyclePolicyValidator
 
     from ecrrep.lifecycle import evaluate as lifecycle_eval
 
     EcrLifecyclePolicyValidator(policy_text).validate()
-    described = [{"imageDigest": i.get_image_digest(), "imageTags": list(i.image_tags),
-                  "imagePushedAt": datetime.fromtimestamp(i.image_pushed_at, UTC)}
-                 for i in images]
+    described = [_described(i) for i in images]
     try:
-        expiring = lifecycle_eval.expired_images(json.loads(policy_text), described,
+        acted = lifecycle_eval.lifecycle_actions(json.loads(policy_text), described,
                                                  datetime.fromtimestamp(now, UTC))
     except lifecycle_eval.PolicyError as error:
         raise InvalidParameterException(
@@ -90,8 +91,27 @@ def preview_results(policy_text: str, images: list[Any], now: float) -> list[dic
             f"'Lifecycle policy validation failure: {error}'") from None
     return [{"imageDigest": e.image.digest, "imageTags": list(e.image.tags),
              "imagePushedAt": int(e.image.pushed_at.timestamp()),
-             "action": {"type": "EXPIRE"}, "appliedRulePriority": e.rule}
-            for e in expiring]
+             "action": _action(e.action), "appliedRulePriority": e.rule,
+             "storageClass": "ARCHIVE" if e.image.status == "ARCHIVED" else "STANDARD"}
+            for e in acted]
+
+
+def _described(image: Any) -> dict[str, Any]:
+    """A moto image as describe_images gives it, with its archive state where known."""
+    out = {"imageDigest": image.get_image_digest(), "imageTags": list(image.image_tags),
+           "imagePushedAt": datetime.fromtimestamp(image.image_pushed_at, UTC),
+           "imageStatus": getattr(image, "image_status", "ACTIVE")}
+    for key, attribute in (("lastArchivedAt", "last_archived_at"),
+                           ("lastRecordedPullTime", "last_recorded_pull_time")):
+        if (moment := getattr(image, attribute, None)) is not None:
+            out[key] = datetime.fromtimestamp(moment, UTC)
+    return out
+
+
+def _action(action: str) -> dict[str, str]:
+    if action == "transition":
+        return {"type": "TRANSITION", "targetStorageClass": "ARCHIVE"}
+    return {"type": "EXPIRE"}
 
 
 def get_preview(backend: Any, repository_name: str, tag_status: str | None = None,
@@ -140,5 +160,16 @@ def _respond_get(response: Any) -> Any:
                             "lifecyclePolicyText": preview.policy_text, "status": status}
     if status == "COMPLETE":
         body["previewResults"] = list(preview.results)
-        body["summary"] = {"expiringImageTotalCount": len(preview.results)}
+        body["summary"] = _summary(preview.results)
     return ActionResult(body)
+
+
+def _summary(results: tuple[dict[str, Any], ...]) -> dict[str, Any]:
+    """expiringImageTotalCount; transitioningImageTotalCounts only when an image transitions
+    (botocore's LifecyclePolicyPreviewSummary)."""
+    archiving = sum(r["action"]["type"] == "TRANSITION" for r in results)
+    out: dict[str, Any] = {"expiringImageTotalCount": len(results) - archiving}
+    if archiving:
+        out["transitioningImageTotalCounts"] = [
+            {"targetStorageClass": "ARCHIVE", "imageTotalCount": archiving}]
+    return out

@@ -126,8 +126,11 @@ def normalise_lifecycle_policy(document: Any) -> Any:
                     selection[key] = sorted(set(selection[key]))
                 else:
                     del selection[key]
-        if selection.get("countType") != "sinceImagePushed":
+        if selection.get("countType") not in _DAY_COUNTS:
             selection.pop("countUnit", None)
+        # standard is what a rule selects without storageClass: the same meaning.
+        if selection.get("storageClass") == "standard":
+            del selection["storageClass"]
         normalised = {
             "rulePriority": rule.get("rulePriority"),
             "selection": dict(sorted(selection.items())),
@@ -158,6 +161,20 @@ def policy_text(document: Any) -> str:
 # -- lifecycle -------------------------------------------------------------------------------
 
 
+_DAY_COUNTS = ("sinceImagePushed", "sinceImagePulled", "sinceImageTransitioned")
+_ARCHIVE = {"type": "transition", "targetStorageClass": "archive"}
+# A spec rule's count setting → (countType, action, storageClass). The archive ones follow
+# https://docs.aws.amazon.com/AmazonECR/latest/userguide/lifecycle_policy_parameters.html and
+# https://docs.aws.amazon.com/AmazonECR/latest/userguide/archive_restore_image.html.
+_COUNTS: dict[str, tuple[str, dict[str, str], str | None]] = {
+    "keep_last": ("imageCountMoreThan", {"type": "expire"}, None),
+    "expire_after_days": ("sinceImagePushed", {"type": "expire"}, None),
+    "archive_after_days": ("sinceImagePushed", _ARCHIVE, None),
+    "archive_unpulled_days": ("sinceImagePulled", _ARCHIVE, None),
+    "expire_archived_after_days": ("sinceImageTransitioned", {"type": "expire"}, "archive"),
+}
+
+
 def lifecycle_rule(priority: int, rule: Any) -> dict[str, Any]:
     """One ECR lifecycle rule from a spec rule (`LifecycleRuleSpec`)."""
     selection: dict[str, Any] = {"tagStatus": rule.select}
@@ -165,19 +182,27 @@ def lifecycle_rule(priority: int, rule: Any) -> dict[str, Any]:
         selection["tagPrefixList"] = list(rule.tag_prefixes)
     if rule.tag_patterns:
         selection["tagPatternList"] = list(rule.tag_patterns)
-    if rule.keep_last is not None:
-        selection.update(countType="imageCountMoreThan", countNumber=rule.keep_last)
-    else:
-        selection.update(
-            countType="sinceImagePushed", countUnit="days", countNumber=rule.expire_after_days
-        )
+    setting, number = _count_setting(rule)
+    count_type, action, storage_class = _COUNTS[setting]
+    selection.update(countType=count_type, countNumber=number)
+    if count_type in _DAY_COUNTS:
+        selection["countUnit"] = "days"
+    if storage_class:
+        selection["storageClass"] = storage_class
     out: dict[str, Any] = {
         "rulePriority": priority,
         "selection": selection,
-        "action": {"type": "expire"},
+        "action": dict(action),
     }
     out["description"] = rule.description or _describe_rule(rule)
     return out
+
+
+def _count_setting(rule: Any) -> tuple[str, int | None]:
+    """The rule's one count setting and its number (the spec allows exactly one; a rule
+    still missing it, being validated, reads as expire_after_days: None)."""
+    return next(((name, getattr(rule, name)) for name in _COUNTS
+                 if getattr(rule, name, None) is not None), ("expire_after_days", None))
 
 
 def _describe_rule(rule: Any) -> str:
@@ -185,9 +210,15 @@ def _describe_rule(rule: Any) -> str:
     tags = rule.tag_prefixes or rule.tag_patterns
     if tags:
         what += " " + ", ".join(tags)
-    if rule.keep_last is not None:
-        return f"Keep the last {rule.keep_last} {what} images"
-    return f"Expire {what} images after {rule.expire_after_days} days"
+    setting, number = _count_setting(rule)
+    return {
+        "keep_last": f"Keep the last {number} {what} images",
+        "expire_after_days": f"Expire {what} images after {number} days",
+        "archive_after_days": f"Archive {what} images after {number} days",
+        "archive_unpulled_days": f"Archive {what} images not pulled for {number} days",
+        "expire_archived_after_days":
+            f"Expire archived {what} images {number} days after archiving",
+    }[setting]
 
 
 def lifecycle_policy_document(repository: Any) -> dict[str, Any] | None:

@@ -18,6 +18,7 @@ from pydantic import (
 
 from ecrrep.spec.kms_keys import kms_key_setting_problem
 from ecrrep.spec.policy_rules import (
+    MIN_ARCHIVE_DAYS,
     lifecycle_policy_problem,
     policy_from_json,
     repository_policy_problem,
@@ -124,6 +125,19 @@ RepositoryPolicy = Annotated[
 ]
 LifecyclePolicy = Annotated[dict[str, Any], _obeys(lifecycle_policy_problem)]
 RetentionDays = Annotated[int, Interval(ge=1, le=MAX_RETENTION_DAYS)]
+
+
+def _archive_days_problem(value: int) -> str | None:
+    # ECR refuses lifecycle rules deleting an image archived for less:
+    # https://docs.aws.amazon.com/AmazonECR/latest/userguide/archive-image.html
+    if value < MIN_ARCHIVE_DAYS:
+        return (f"must be at least {MIN_ARCHIVE_DAYS}: ECR keeps an archived image at least "
+                f"{MIN_ARCHIVE_DAYS} days (got {value})")
+    return None
+
+
+ArchiveDays = Annotated[int, _obeys(_archive_days_problem),
+                        WithJsonSchema({"type": "integer", "minimum": MIN_ARCHIVE_DAYS})]
 
 
 

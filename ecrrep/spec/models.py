@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ecrrep.spec.fields import (
+    ArchiveDays,
     Description,
     Email,
     EnvironmentName,
@@ -96,6 +97,15 @@ class LifecycleRuleSpec(Strict):
         ge=1,
         description="Expire images pushed more than N days ago (ECR sinceImagePushed).",
     )
+    archive_after_days: int | None = Field(
+        default=None, ge=1, description="Instead of expiring: move images pushed more than N "
+        "days ago to ECR's archive storage class (transition, sinceImagePushed).")
+    archive_unpulled_days: int | None = Field(
+        default=None, ge=1, description="Move images not pulled for N days (never pulled: "
+        "since their push) to ECR's archive storage class (transition, sinceImagePulled).")
+    expire_archived_after_days: ArchiveDays | None = Field(
+        default=None, description="Expire archived images N days after they were archived "
+        "(storageClass archive, sinceImageTransitioned); at least 90, ECR's minimum.")
     description: Description | None = Field(default=None, description="Shown in the ECR console.")
 
 

@@ -262,6 +262,61 @@ def lifecycle_policy_problem(document: Mapping[str, Any]) -> str | None:
                 return f"{where} needs {key} (a mapping)"
         if (problem := _lifecycle_rule_types(where, rule)) is not None:
             return problem
+        if (problem := _lifecycle_rule_values(where, rule)) is not None:
+            return problem
+    return None
+
+
+# ECR's archive storage class in lifecycle rules:
+# https://docs.aws.amazon.com/AmazonECR/latest/userguide/lifecycle_policy_parameters.html,
+# https://docs.aws.amazon.com/AmazonECR/latest/userguide/archive-image.html. Where the pages
+# are silent ecrrep refuses rather than guesses: a transition only moves standard images; an
+# archive rule only expires, and only by days in archive, of at least ECR's 90-day minimum
+# (ECR refuses policies deleting images archived for less).
+_COUNT_TYPES = ("imageCountMoreThan", "sinceImagePushed", "sinceImagePulled",
+                "sinceImageTransitioned")
+# ECR keeps an archived image at least 90 days (archive-image.html above).
+MIN_ARCHIVE_DAYS = 90
+
+
+def _lifecycle_rule_values(where: str, rule: Mapping[str, Any]) -> str | None:
+    """The first value ECR does not take, or a pairing of action, storage class and count
+    that ecrrep refuses (see above)."""
+    selection, action = rule["selection"], rule["action"]
+    kind, target = action["type"], action.get("targetStorageClass")
+    storage, count = selection.get("storageClass", "standard"), selection["countType"]
+    if kind not in ("expire", "transition"):
+        return f"{where}.action.type must be expire or transition (got {_described(kind)})"
+    if kind == "transition" and target != "archive":
+        return (f"{where}.action.targetStorageClass must be archive with type transition "
+                f"(got {_described(target)})")
+    if kind == "expire" and target is not None:
+        return f"{where}.action.targetStorageClass is only used with type transition"
+    if storage not in ("standard", "archive"):
+        return (f"{where}.selection.storageClass must be standard or archive "
+                f"(got {_described(storage)})")
+    if count not in _COUNT_TYPES:
+        return (f"{where}.selection.countType must be imageCountMoreThan, sinceImagePushed, "
+                f"sinceImagePulled or sinceImageTransitioned (got {_described(count)})")
+    if storage == "archive":
+        return _archive_rule_problem(where, kind, count, selection["countNumber"])
+    if count == "sinceImageTransitioned":
+        return (f"{where}.selection.countType sinceImageTransitioned needs storageClass "
+                "archive (only archived images were transitioned)")
+    return None
+
+
+def _archive_rule_problem(where: str, kind: str, count: str, number: int) -> str | None:
+    if kind == "transition":
+        return (f"{where}.selection.storageClass archive: a transition moves standard images "
+                "to archive; only expire rules select archived images")
+    if count != "sinceImageTransitioned":
+        return (f"{where}.selection.countType must be sinceImageTransitioned with "
+                f"storageClass archive (got {_described(count)})")
+    if number < MIN_ARCHIVE_DAYS:
+        return (f"{where}.selection.countNumber must be at least {MIN_ARCHIVE_DAYS} with "
+                f"storageClass archive: ECR keeps an archived image at least "
+                f"{MIN_ARCHIVE_DAYS} days (got {number})")
     return None
 
 

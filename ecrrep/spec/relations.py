@@ -217,24 +217,36 @@ def _tag_mutability_problems(loc: Loc, repository: Mapping[str, Any]) -> list[Pr
             if isinstance(value, str) and value in exclusions[:index]]
 
 
+def _archived(rule: Any) -> bool:
+    return rule.get("expire_archived_after_days") is not None
+
+
 _AND_WARNING = (
     "ECR selects an image only if it has a tag matching every one of these {what} "
     "(AND, not OR); write one rule per {one} if you meant OR"
 )
 
 
+# A rule's one count setting: the first two expire, the archive ones are ECR's archive storage
+# class (see spec.documents).
+_LIFECYCLE_COUNTS = ("keep_last", "expire_after_days", "archive_after_days",
+                     "archive_unpulled_days", "expire_archived_after_days")
+
+
 def _lifecycle_problems(loc: Loc, rules: list[Any]) -> list[Problem]:
     problems: list[Problem] = []
-    last = len(rules) - 1
+    # `any` is last among the rules of its storage class: archived images are only seen by
+    # expire_archived_after_days rules (spec.documents), standard ones by the others.
+    last = {_archived(rule): index for index, rule in _mappings(rules)}
     for index, rule in _mappings(rules):
         at = (*loc, index)
         select = rule.get("select")
-        keep, expire = rule.get("keep_last"), rule.get("expire_after_days")
-        if keep is None and expire is None:
+        given = [key for key in _LIFECYCLE_COUNTS if rule.get(key) is not None]
+        if not given:
             problems.append(Problem(at, "needs keep_last or expire_after_days"))
-        elif keep is not None and expire is not None:
+        elif len(given) > 1:
             problems.append(
-                Problem((*at, "expire_after_days"), "use keep_last or expire_after_days, not both")
+                Problem((*at, given[1]), f"use {given[0]} or {given[1]}, not both")
             )
         prefixes, patterns = rule.get("tag_prefixes"), rule.get("tag_patterns")
         if select in ("untagged", "any"):
@@ -258,7 +270,7 @@ def _lifecycle_problems(loc: Loc, rules: list[Any]) -> list[Problem]:
                 if isinstance(value, list) and len(value) > 1:
                     message = _AND_WARNING.format(what=what, one=one)
                     problems.append(Problem((*at, key), message, "warning"))
-        if select == "any" and index != last:
+        if select == "any" and index != last[_archived(rule)]:
             problems.append(
                 Problem(
                     (*at, "select"),

@@ -86,7 +86,7 @@ def test_a_changed_policy_reads_each_region_once_and_previews_it(ctx):
     assert lifecycle_changes(again)[REGIONS[0]].facts == source.facts
 
 
-def test_a_policy_the_preview_cannot_judge_says_so(ctx):
+def test_a_pull_time_policy_is_previewed(ctx):
     converge(ctx, spec())
     pulled = {"rules": [{"rulePriority": 1, "action": {"type": "expire"}, "selection": {
         "tagStatus": "any", "countType": "sinceImagePulled", "countUnit": "days",
@@ -94,9 +94,8 @@ def test_a_policy_the_preview_cannot_judge_says_so(ctx):
     plan = plan_for(AwsContext(), spec(raw=pulled), DiffOptions("proj"))
     source = lifecycle_changes(plan)[REGIONS[0]]
     assert source.action == "update"
-    assert source.notes == [
-        "lifecycle preview unavailable: rule 1: countType 'sinceImagePulled' is not previewed"]
-    assert "would_expire" not in source.facts
+    assert source.notes[-1].startswith("would expire 0 of ")
+    assert source.facts["would_expire"] == []
 
 
 def test_a_removed_policy_is_not_previewed(ctx):

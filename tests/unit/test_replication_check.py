@@ -326,6 +326,10 @@ def test_wait_gives_up_when_time_runs_out():
 # -- reads: describe_images is paginated ------------------------------------------------------
 
 
+# Archived replica images are listed too (DescribeImages lists ACTIVE ones by default).
+ANY_STATUS = {"imageStatus": "ANY"}
+
+
 def test_read_states_follows_describe_images_pages(monkeypatch):
     from types import SimpleNamespace
 
@@ -348,10 +352,10 @@ def test_read_states_follows_describe_images_pages(monkeypatch):
             {"repositoryName": "apps/other", "repositoryArn": arn + "x"}]})
         stub.add_response("describe_images", {
             "imageDetails": [{"imageDigest": "sha256:a", "imageTags": ["v1"]}],
-            "nextToken": "page-2"}, {"repositoryName": "apps/prod"})
+            "nextToken": "page-2"}, {"repositoryName": "apps/prod", "filter": ANY_STATUS})
         stub.add_response("describe_images", {
             "imageDetails": [{"imageDigest": "sha256:b"}]},
-            {"repositoryName": "apps/prod", "nextToken": "page-2"})
+            {"repositoryName": "apps/prod", "nextToken": "page-2", "filter": ANY_STATUS})
         stub.add_client_error("get_lifecycle_policy", "LifecyclePolicyNotFoundException")
         stub.add_response("get_repository_policy", {"policyText": json.dumps(POLICY)})
         states = read_states(ctx, spec)

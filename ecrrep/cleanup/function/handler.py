@@ -4,7 +4,10 @@ It first keeps only the configured repositories the project owns (`ownership.py`
 `ecrrep:project` tag read from each repository), so another project's repository under the
 same prefix is never touched. For each of those in the source region it deletes the images
 older than the repository's retention, except those with a tag starting with a protected
-prefix and the repository's newest image; in batches of at most 100; nothing in a dry run. It
+prefix and the repository's newest image; in batches of at most 100; nothing in a dry run.
+Archived images are left to the lifecycle policy: DescribeImages lists ACTIVE images only, and
+deleting an image archived less than 90 days ago is billed for the 90 days anyway
+(https://docs.aws.amazon.com/AmazonECR/latest/userguide/archive-image.html). It
 logs one line per image, then publishes (namespace ECRRep) ImagesExpired and RepositorySizeBytes per
 repository and ReplicationFailureRate per destination region. A dry run publishes them too
 (ImagesExpired 0): the alarms watch the other two whatever the mode.
@@ -281,14 +284,25 @@ def describe_images(ecr: Any, repository: str) -> list[dict[str, Any]]:
 
 
 def list_digests(ecr: Any, repository: str) -> set[str]:
-    """The image digests a repository holds; none when the repository does not exist."""
+    """The image digests a repository holds, archived ones too (a replica ECR archived still
+    holds the image); none when the repository does not exist."""
     try:
-        ids = _paginate(ecr, "list_images", "imageIds", repositoryName=repository)
+        ids = _paginate(ecr, "list_images", "imageIds", repositoryName=repository,
+                        **_every_image_status(ecr))
     except Exception as exc:
         if _error_code(exc) == "RepositoryNotFoundException":
             return set()
         raise
     return {i["imageDigest"] for i in ids if i.get("imageDigest")}
+
+
+def _every_image_status(ecr: Any) -> dict[str, Any]:
+    """ListImages' filter for every imageStatus: without it ECR lists ACTIVE images only
+    (botocore's ListImagesFilter.imageStatus;
+    https://docs.aws.amazon.com/AmazonECR/latest/userguide/archive-image.html). Lambda's own
+    boto3 may predate the field, and would refuse it: then no filter, as before."""
+    members = ecr.meta.service_model.shape_for("ListImagesFilter").members
+    return {"filter": {"imageStatus": "ANY"}} if "imageStatus" in members else {}
 
 
 def _paginate(client: Any, operation: str, key: str, **params: Any) -> list[Any]:
