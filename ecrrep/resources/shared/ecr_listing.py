@@ -140,8 +140,12 @@ def _record(ctx: AwsContext, region: str, description: dict[str, Any]) -> Reposi
 
 
 def count_images(ctx: AwsContext, region: str, repository: str) -> int:
-    """How many images (distinct digests) a repository holds."""
+    """How many images (distinct digests) a repository holds, archived ones included: ListImages
+    lists only ACTIVE images unless asked for ANY (botocore's ListImagesFilter.imageStatus;
+    https://docs.aws.amazon.com/AmazonECR/latest/userguide/archive-image.html), and a
+    repository holding only archived images is not empty: deleting it loses them."""
     client = ctx.client("ecr", region)
     with aws_action(f"{repository} ({region})", "ListImages"):
-        ids = paginate(client, "list_images", "imageIds", repositoryName=repository)
+        ids = paginate(client, "list_images", "imageIds", repositoryName=repository,
+                       filter={"imageStatus": "ANY"})
     return len({i.get("imageDigest") for i in ids})
