@@ -50,6 +50,9 @@ class Registry:
     cleanup_problem: str = ""
     # Whether the rule filtering on the prefix replicates deletions (its deleteReplication).
     replicate_deletions: bool = False
+    # The repositories (names under the prefix) whose rules send them elsewhere than every
+    # destination region → the regions they go to.
+    replicate_to: dict[str, list[str]] = field(default_factory=dict)
     _index: dict[tuple[str, str, str], Resource] | None = field(default=None, repr=False)
 
     @property
@@ -180,6 +183,9 @@ def repository_entry(registry: Registry, name: str, roles: Roles) -> tuple[dict[
     repo = registry.find("ecr_repository", full)
     attrs = repo.attrs if repo is not None else {}
     entry: dict[str, Any] = {"name": name}
+    if name in registry.replicate_to:
+        order = destination_order(registry)
+        entry["replicate_to"] = sorted(registry.replicate_to[name], key=order.index)
     notes: list[str] = []
     entry.update(tag_mutability_values(attrs))
     entry["scan_on_push"] = bool(attrs.get("scan_on_push", False))

@@ -74,7 +74,10 @@ def import_registry(ctx: AwsContext, prefix: str, source_region: str,
     kinds = all_kinds()
     target, current = read_state(ctx, provisional, kinds)
     found = Registry(account_id, project, source_region, regions, prefix, names, current, notes,
-                     replicate_deletions=replication.replicates_deletions(rules, prefix))
+                     replicate_deletions=replication.replicates_deletions(rules, prefix,
+                                                                          account_id),
+                     replicate_to=replication.replicate_to(rules, prefix, account_id, names,
+                                                           regions))
     found.cleanup_settings, found.cleanup_problem = cleanup_settings(ctx, found)
     spec, notes = spec_dict(found)
     final = validated(spec)

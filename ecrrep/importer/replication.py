@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ecrrep.importer.assemble import Note
+from ecrrep.replication.routing import destinations_of
+from ecrrep.replication.strategy import names_our_repositories
 
 
 def is_prefix_rule(rule: dict[str, Any], prefix: str) -> bool:
@@ -40,11 +42,17 @@ def describe_rule(rule: dict[str, Any]) -> str:
     return f"{filters} → {targets}"
 
 
+def is_ours(rule: dict[str, Any], prefix: str, account_id: str) -> bool:
+    """A rule ecrrep writes for this prefix: on the prefix itself, or naming repositories
+    under it (a `replicate_to` makes ecrrep name them: `replication.strategy`)."""
+    return is_prefix_rule(rule, prefix) or names_our_repositories(rule, {prefix}, account_id)
+
+
 def destinations(rules: list[dict[str, Any]], prefix: str, account_id: str,
                  source_region: str) -> tuple[list[str], list[Note]]:
     """The destination regions in this account of the rules that replicate the prefix (ours
     first), and a note per rule the spec will not own."""
-    ours = [r for r in rules if is_prefix_rule(r, prefix)]
+    ours = [r for r in rules if is_ours(r, prefix, account_id)]
     covering = ours or [r for r in rules if covers_prefix(r, prefix)]
     regions: list[str] = []
     notes: list[Note] = []
@@ -70,10 +78,25 @@ def destinations(rules: list[dict[str, Any]], prefix: str, account_id: str,
     return regions, notes
 
 
-def replicates_deletions(rules: list[dict[str, Any]], prefix: str) -> bool:
-    """Whether the rule filtering on exactly this prefix (the one the spec owns) replicates
-    deletions: its `deleteReplication`
+def replicates_deletions(rules: list[dict[str, Any]], prefix: str, account_id: str) -> bool:
+    """Whether the rules the spec owns (on the prefix, or naming its repositories) replicate
+    deletions: their `deleteReplication`
     (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DeleteReplication.html).
     Another rule's setting is not the spec's to state: apply keeps that rule as it is."""
     return any((rule.get("deleteReplication") or {}).get("enabled") is True
-               for rule in rules if is_prefix_rule(rule, prefix))
+               for rule in rules if is_ours(rule, prefix, account_id))
+
+
+def replicate_to(rules: list[dict[str, Any]], prefix: str, account_id: str,
+                 names: list[str], regions: list[str]) -> dict[str, list[str]]:
+    """The `replicate_to` of each repository (its name under the prefix) that the rules the
+    spec owns send to other regions than `regions` (the destination regions), in their order;
+    a repository going to every one of them needs none."""
+    ours = [r for r in rules if is_ours(r, prefix, account_id)]
+    found: dict[str, list[str]] = {}
+    for name in names:
+        going = {region for region, registry in destinations_of(f"{prefix}/{name}", ours)
+                 if registry == account_id}
+        if going != set(regions):
+            found[name] = [region for region in regions if region in going]
+    return found

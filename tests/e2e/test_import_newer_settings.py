@@ -57,3 +57,28 @@ def test_without_them_the_import_writes_none_of_them(cli, aws, write_spec):
     assert "replicate_deletions" not in spec and "scanning" not in spec
     assert "replication_latency_seconds" not in spec["monitoring"]
     assert all("tag_mutability_exclusions" not in r for r in spec["repositories"])
+
+
+def test_replicate_to_round_trips(cli, aws, write_spec):
+    def narrowed(spec: dict) -> None:
+        production, testing = spec["repositories"][:2]
+        production["replicate_to"] = ["eu-west-1"]
+        testing["replicate_to"] = []
+        spec["repositories"].append({"name": "tools"})  # to every destination
+
+    write_spec(edit=narrowed)
+    apply_ok(cli)
+    rules = aws.client("ecr", SOURCE).describe_registry()["replicationConfiguration"]["rules"]
+    assert sorted([f["filter"] for f in r["repositoryFilters"]] for r in rules) == [
+        ["my-company-apps/production"], ["my-company-apps/tools"]]
+
+    _, spec = import_spec(cli)
+
+    production, testing, tools = spec["repositories"]
+    assert production["replicate_to"] == ["eu-west-1"]
+    assert testing["replicate_to"] == []
+    assert "replicate_to" not in tools
+    assert spec["destination_regions"] == ["us-west-2", "eu-west-1"]
+    assert changes_other_than_ownership(plan_doc(cli, "-c", "B.yaml", "--adopt")) == []
+    apply_ok(cli, "-c", "B.yaml")
+    assert cli("plan", "-c", "B.yaml", "--detailed-exitcode").returncode == 0

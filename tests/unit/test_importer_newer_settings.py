@@ -7,7 +7,7 @@ import yaml
 
 from ecrrep.engine.plan import Resource
 from ecrrep.importer.assemble import spec_dict
-from ecrrep.importer.replication import replicates_deletions
+from ecrrep.importer.replication import replicate_to, replicates_deletions
 from ecrrep.importer.scanning import scanning_section
 from ecrrep.importer.yaml_text import spec_yaml
 from ecrrep.resources.registry_scanning import configuration_attrs
@@ -24,11 +24,11 @@ def rule(prefix: str, deletions: bool | None) -> dict:
 
 
 def test_deletion_replication_comes_from_the_prefix_rule_only():
-    assert replicates_deletions([rule("apps/", True)], "apps")
-    assert not replicates_deletions([rule("apps/", False)], "apps")
-    assert not replicates_deletions([rule("apps/", None)], "apps")
+    assert replicates_deletions([rule("apps/", True)], "apps", "1")
+    assert not replicates_deletions([rule("apps/", False)], "apps", "1")
+    assert not replicates_deletions([rule("apps/", None)], "apps", "1")
     # A broader rule of someone else's is kept as it is, not the spec's to state.
-    assert not replicates_deletions([rule("app", True), rule("apps/", None)], "apps")
+    assert not replicates_deletions([rule("app", True), rule("apps/", None)], "apps", "1")
 
 
 def test_deletion_replication_is_written_after_the_destinations():
@@ -110,3 +110,34 @@ def test_the_latency_threshold_comes_from_the_latency_alarm():
     spec, _ = spec_dict(found)
     assert spec["monitoring"] == {"enabled": True, "replication_failure_rate_percent": 10,
                                   "replication_latency_seconds": 900}
+
+
+def naming_rule(names: list[str], regions: list[str], deletions: bool = False) -> dict:
+    found = {"destinations": [{"region": r, "registryId": "1"} for r in regions],
+             "repositoryFilters": [{"filter": n, "filterType": "PREFIX_MATCH"} for n in names]}
+    if deletions:
+        found["deleteReplication"] = {"enabled": True}
+    return found
+
+
+def test_rules_naming_repositories_give_their_replicate_to():
+    rules = [naming_rule(["apps/web", "apps/api"], ["us-west-2", "eu-west-1"]),
+             naming_rule(["apps/tool"], ["eu-west-1"], deletions=True),
+             rule("other/", None)]
+    regions = ["us-west-2", "eu-west-1"]
+    assert replicate_to(rules, "apps", "1", ["web", "api", "tool", "scratch"], regions) == {
+        "tool": ["eu-west-1"], "scratch": []}
+    # Deletion replication is a setting of every rule of ours: one naming rule says it.
+    assert replicates_deletions(rules, "apps", "1")
+
+
+def test_the_prefix_rule_leaves_every_repository_at_the_default():
+    regions = ["us-west-2"]
+    assert replicate_to([rule("apps/", None)], "apps", "1", ["web", "api"], regions) == {}
+
+
+def test_a_rule_into_another_account_is_not_a_replicate_to():
+    elsewhere = naming_rule(["apps/web"], ["eu-west-1"])
+    elsewhere["destinations"][0]["registryId"] = "2"
+    assert replicate_to([rule("apps/", None), elsewhere], "apps", "1", ["web"],
+                        ["us-west-2"]) == {}
