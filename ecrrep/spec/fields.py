@@ -16,6 +16,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from ecrrep.spec.accounts import ACCOUNT_ID_PATTERN, account_id_problem
 from ecrrep.spec.kms_keys import kms_key_setting_problem
 from ecrrep.spec.policy_rules import (
     MIN_ARCHIVE_DAYS,
@@ -96,6 +97,8 @@ TagMutabilityExclusions = Annotated[list[TagMutabilityExclusion],
                                     Len(1, MAX_TAG_MUTABILITY_EXCLUSIONS)]
 TagMutability = Literal["IMMUTABLE", "MUTABLE", "IMMUTABLE_WITH_EXCLUSION",
                         "MUTABLE_WITH_EXCLUSION"]
+AccountId = Annotated[str, _obeys(account_id_problem),
+                      _string_schema(pattern=ACCOUNT_ID_PATTERN)]
 RoleArn = Annotated[str, _obeys(role_arn_problem), _string_schema(pattern=ROLE_ARN_PATTERN)]
 _KMS_KEY_SCHEMA = {"type": "string", "pattern": f"{KMS_KEY_ARN_PATTERN}|{KMS_ALIAS_PATTERN}"}
 

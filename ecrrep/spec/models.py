@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ecrrep.spec.fields import (
+    AccountId,
     ArchiveDays,
     Description,
     Email,
@@ -276,6 +277,17 @@ class CleanupSpec(Strict):
     dry_run: bool = Field(default=False, description="Log what would be deleted, delete nothing.")
 
 
+class DestinationSpec(Strict):
+    """A replication destination in another account, and how ecrrep reaches it."""
+
+    region: Region = Field(description="The destination region.")
+    account_id: AccountId = Field(description="The destination account (12 digits).")
+    profile: str | None = Field(default=None, description=(
+        "A named profile whose credentials act in account_id."))
+    role_arn: RoleArn | None = Field(default=None, description=(
+        "A role in account_id that ecrrep assumes with its own credentials."))
+
+
 class Spec(Strict):
     """An ecrrep spec, version 1."""
 
@@ -285,9 +297,14 @@ class Spec(Strict):
     )
     environment: EnvironmentName = Field(default="production", description="A label.")
     source_region: Region = Field(description="Where images are pushed.")
-    destination_regions: Annotated[list[Region], Len(1, MAX_DESTINATION_REGIONS)] = Field(
-        description="Where images are replicated: distinct, not the source region."
+    # At least one unless `destinations` are given: `ecrrep.spec.accounts` says so.
+    destination_regions: Annotated[list[Region], MaxLen(MAX_DESTINATION_REGIONS)] = Field(
+        description="Where images are replicated in this account: distinct, not the source "
+        "region; may be [] when destinations are given."
     )
+    destinations: list[DestinationSpec] = Field(
+        default_factory=list, description="Where images are replicated in other accounts: "
+        "every repository goes to each, reached through a profile or an assumed role.")
     replicate_deletions: bool = Field(default=False, description=(
         "Replicate image deletions and tag removals (lifecycle expiries too) from the source "
         "to every destination (the rule's deleteReplication)."))

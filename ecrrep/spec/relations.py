@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ecrrep.spec import naming
+from ecrrep.spec.accounts import destinations_problems
 from ecrrep.spec.kms_keys import kms_region_problems
 from ecrrep.spec.limits import limit_problems
 from ecrrep.spec.policy_rules import repository_policy_problems
@@ -49,6 +50,7 @@ def spec_problems(data: Mapping[str, Any]) -> list[Problem]:
     regions = _regions(data)
     return [
         *_destination_problems(data),
+        *destinations_problems(data),
         *_replicate_to_problems(data, repositories),
         *_repository_name_problems(data, repositories),
         *(
