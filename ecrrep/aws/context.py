@@ -7,6 +7,7 @@ here; the AWS error idiom is `ecrrep.aws.errors`, the pool `ecrrep.aws.pool`.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -98,6 +99,40 @@ class AwsContext:
         self._inflight = CallsInFlight(self.parallelism)
         self._pool = WorkPool(self.parallelism)
         self._account_id: str | None = None
+        # Contexts of other accounts (`for_account`): they count their calls here and share
+        # this one's pool and in-flight bounds.
+        self._root = self
+        self._others: dict[str, AwsContext] = {}
+
+    # -- other accounts ----------------------------------------------------------------------
+
+    def add_account(self, account_id: str, session: botocore.session.Session) -> AwsContext:
+        """A context acting in another account through `session` (see `ecrrep.aws.accounts`),
+        sharing this one's work pool, in-flight bounds and call counts."""
+        other = copy.copy(self)
+        other._session = session
+        other._clients = {}
+        other._lock = threading.Lock()
+        other._cache, other._cache_locks = {}, {}
+        other._account_id = account_id
+        other._others = self._others
+        with self._lock:
+            self._others[account_id] = other
+        return other
+
+    def for_account(self, account_id: str) -> AwsContext:
+        """The context acting in `account_id`; this one for "" (this account)."""
+        if not account_id:
+            return self
+        with self._lock:
+            other = self._others.get(account_id)
+        if other is None:
+            raise KeyError(f"no session was opened for account {account_id}")
+        return other
+
+    @property
+    def session(self) -> botocore.session.Session:
+        return self._session
 
     # -- clients -----------------------------------------------------------------------------
 
@@ -180,16 +215,19 @@ class AwsContext:
             self._pool.grow(self.parallelism * len(self._inflight.lanes()))
 
     def _count_call(self, model: Any, **_: Any) -> None:
-        with self._stats_lock:
-            self._calls[(model.service_model.service_name, model.name)] += 1
+        root = self._root
+        with root._stats_lock:
+            root._calls[(model.service_model.service_name, model.name)] += 1
 
     def _count_attempt(self, **_: Any) -> None:
-        with self._stats_lock:
-            self._attempts += 1
+        root = self._root
+        with root._stats_lock:
+            root._attempts += 1
 
     def stats(self) -> CallStats:
-        with self._stats_lock:
-            return CallStats(Counter(self._calls), self._attempts)
+        root = self._root
+        with root._stats_lock:
+            return CallStats(Counter(root._calls), root._attempts)
 
     def resolved_secrets(self) -> list[str]:
         """The secret parts of the credentials in use, so output can be checked against them,
@@ -203,7 +241,9 @@ class AwsContext:
             frozen = creds.get_frozen_credentials() if creds is not None else None
         except Exception:  # a broken credential chain is reported by the call that used it
             return []
-        return [s for s in (frozen.secret_key, frozen.token) if s] if frozen else []
+        own = [s for s in (frozen.secret_key, frozen.token) if s] if frozen else []
+        others = list(self._others.values()) if self._root is self else []
+        return own + [s for other in others for s in other.resolved_secrets()]
 
     # -- account ----------------------------------------------------------------------------
 
@@ -249,7 +289,8 @@ class AwsContext:
             self._cache.pop(key, None)
 
     def close(self) -> None:
-        self._pool.close()
+        if self._root is self:
+            self._pool.close()
 
 
 def _item_region(item: Any) -> str | None:

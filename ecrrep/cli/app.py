@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from ecrrep.aws.context import AwsContext, CallStats
     from ecrrep.spec.loader import LoadedSpec
+    from ecrrep.spec.models import Spec
 
 DEFAULT_CONFIG_FILES = ("ecrrep.yaml", "config.yaml")
 
@@ -115,8 +116,9 @@ def load_spec_or_exit(app: App, path: str | None = None, text: str | None = None
 
 
 @contextmanager
-def aws_session(app: App) -> Iterator[AwsContext]:
-    """The command's one AwsContext; with -v its call counts go to stderr at the end."""
+def aws_session(app: App, spec: Spec | None = None) -> Iterator[AwsContext]:
+    """The command's one AwsContext; with -v its call counts go to stderr at the end. With a
+    spec, its destinations in other accounts are reached (and checked) first."""
     from ecrrep.workflows.session import AwsSettings, aws_session, call_stats_line
 
     def print_stats(stats: CallStats) -> None:
@@ -124,7 +126,7 @@ def aws_session(app: App) -> Iterator[AwsContext]:
 
     settings = AwsSettings(app.profile, app.endpoint_url, app.parallelism)
     with aws_session(settings, on_stats=print_stats if app.verbose else None,
-                     show_traceback=app.verbose > 0) as aws:
+                     show_traceback=app.verbose > 0, spec=spec) as aws:
         yield aws
 
 

@@ -70,7 +70,7 @@ def plan(app: App, as_json: bool, output_format: str, out_file: str | None,
 
     loaded = load_spec_or_exit(app)
     options = PlanOptions(adopt, force_delete_images, adopt_from)
-    with aws_session(app) as aws:
+    with aws_session(app, loaded.spec) as aws:
         the_plan = plan_changes(aws, loaded.spec, options)
         estimate = plan_cost(aws, loaded.spec, the_plan)
     show_plan(app, the_plan, "json" if as_json else output_format, full, estimate)
@@ -131,7 +131,7 @@ def apply(app: App, planfile: str | None, auto_approve: bool, as_json: bool, ado
 
     if not planfile:
         loaded = load_spec_or_exit(app)
-        with aws_session(app) as aws:
+        with aws_session(app, loaded.spec) as aws:
             the_plan = plan_changes(aws, loaded.spec,
                                     PlanOptions(adopt, force_delete_images, adopt_from))
             execute_plan(app, aws, the_plan, "apply", auto_approve, as_json, force_delete_images,
@@ -145,7 +145,7 @@ def apply(app: App, planfile: str | None, auto_approve: bool, as_json: bool, ado
         f"Applying the saved plan {planfile} ({saved.digest}); spec {saved.spec_path}; saved "
         f"options: {' '.join(saved_flags(saved)) or 'none'}.", markup=False)
     loaded = load_spec_or_exit(app, path=saved.spec_path, text=saved.spec_text)
-    with aws_session(app) as aws:
+    with aws_session(app, loaded.spec) as aws:
         fresh = replan_saved(aws, saved, loaded.spec)
         execute_plan(app, aws, fresh, "apply", auto_approve, as_json,
                      bool(saved.options.get("force_delete_images")), full)
@@ -164,7 +164,7 @@ def destroy(app: App, auto_approve: bool, as_json: bool, force_delete_images: bo
     from ecrrep.workflows.plan import PlanOptions, plan_changes
 
     loaded = load_spec_or_exit(app)
-    with aws_session(app) as aws:
+    with aws_session(app, loaded.spec) as aws:
         the_plan = plan_changes(aws, loaded.spec,
                                 PlanOptions(force_delete_images=force_delete_images),
                                 destroy=True)

@@ -43,7 +43,7 @@ def validate_replication(app: App, as_json: bool, output_format: str, wait_secon
     from ecrrep.workflows.validate import validate_replication
 
     loaded = load_spec_or_exit(app)
-    with aws_session(app) as aws:
+    with aws_session(app, loaded.spec) as aws:
         report = validate_replication(aws, loaded.spec, grace_minutes, app.console(stderr=True),
                                       wait_seconds, publish_metrics)
     if as_json or output_format == "json":

@@ -8,12 +8,17 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from ecrrep.aws.accounts import AccountAccessError, open_destination_accounts
 from ecrrep.aws.connection import credential_variable_problems, endpoint_url_problem
 from ecrrep.aws.context import AwsContext, CallStats
 from ecrrep.aws.errors import AWS_EXCEPTIONS, AwsError, translate_error
 from ecrrep.aws.scrub import register_secret
 from ecrrep.workflows import WorkflowError
+
+if TYPE_CHECKING:
+    from ecrrep.spec.models import Spec
 
 
 @dataclass(frozen=True)
@@ -42,12 +47,18 @@ def open_context(settings: AwsSettings) -> AwsContext:
 
 @contextmanager
 def aws_session(settings: AwsSettings, on_stats: Callable[[CallStats], None] | None = None,
-                show_traceback: bool = False) -> Iterator[AwsContext]:
+                show_traceback: bool = False, spec: Spec | None = None) -> Iterator[AwsContext]:
     """The command's AwsContext. An AWS error leaving the block becomes a WorkflowError of one
     line; on the way out the credentials are registered as secrets (so no output shows them),
-    the pool is closed, and `on_stats` gets the run's call counts."""
+    the pool is closed, and `on_stats` gets the run's call counts. With a spec, a context for
+    each of its destinations' accounts is opened and checked first (`ecrrep.aws.accounts`)."""
     aws = open_context(settings)
     try:
+        if spec is not None:
+            try:
+                open_destination_accounts(aws, spec.destinations, spec.source_region)
+            except AccountAccessError as exc:
+                raise WorkflowError(str(exc)) from exc
         yield aws
     except AWS_EXCEPTIONS + (AwsError,) as exc:
         _register_secrets(aws)
