@@ -30,6 +30,8 @@ SAR = "https://docs.aws.amazon.com/service-authorization/latest/reference/"
 ALL_REGIONS, SOURCE_REGION, NO_REGION = "all", "source", "none"
 # A scope whose resources are the role_arn of the spec's destinations in other accounts.
 DESTINATION_ROLES = "destination_roles"
+# A scope granted in the destination accounts only (to their profile or role).
+OTHER_ACCOUNTS = "other_accounts"
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,10 @@ SCOPES: dict[str, Scope] = {
     # The roles ecrrep assumes to act in the accounts of `destinations` (ecrrep.aws.accounts);
     # no statement when no destination names a role_arn.
     "destination_role": Scope("AssumeDestinationRoles", "{role_arn}", DESTINATION_ROLES),
+    # The registry policy of a destination in another account is written by that account's
+    # profile or role, never by this account's identity: not in this account's policy.
+    "destination_registry": Scope("DestinationRegistries", "* (in destinations[].account_id)",
+                                  OTHER_ACCOUNTS),
 }
 
 
@@ -186,6 +192,8 @@ def declared_actions() -> set[str]:
 
 
 def scope_resources(scope: Scope, spec: Spec, account: str) -> list[str]:
+    if scope.regions == OTHER_ACCOUNTS:
+        return []
     if scope.regions == DESTINATION_ROLES:
         return sorted({d.role_arn for d in spec.destinations if d.role_arn})
     if scope.regions == ALL_REGIONS:

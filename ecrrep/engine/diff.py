@@ -73,7 +73,7 @@ def diff_resources(
             changes.append(Change(
                 have.type, have.region, have.name, "no-op", have.attrs, have.attrs,
                 kept=True, facts=dict(have.facts),
-                notes=[ownership.describe_owner(have, options.project)],
+                notes=[ownership.describe_owner(have, options.project)], account=have.account,
             ))
     return changes
 
@@ -83,12 +83,12 @@ def _diff_one(
 ) -> Change:
     if have is None:
         return Change(want.type, want.region, want.name, "create", None, dict(want.attrs),
-                      facts=dict(want.facts))
+                      facts=dict(want.facts), account=want.account)
     facts = {**want.facts, **have.facts}
     if not ownership.may_take_over(have, options):
         message = (rules.conflict_message or ownership.conflict_message)(have, options)
         return Change(want.type, want.region, want.name, "no-op", dict(have.attrs),
-                      dict(have.attrs), blocked=message, facts=facts)
+                      dict(have.attrs), blocked=message, facts=facts, account=want.account)
     notes = []
     if not have.owned:
         # Recorded for the run's ledger: this run may change it because its options say so.
@@ -97,9 +97,10 @@ def _diff_one(
     fields = field_changes(have.attrs, want.attrs)
     if not fields:
         return Change(want.type, want.region, want.name, "no-op", dict(have.attrs),
-                      dict(want.attrs), facts=facts, notes=notes)
+                      dict(want.attrs), facts=facts, notes=notes, account=want.account)
     change = Change(want.type, want.region, want.name, "update", dict(have.attrs),
-                    dict(want.attrs), fields=fields, facts=facts, notes=notes)
+                    dict(want.attrs), fields=fields, facts=facts, notes=notes,
+                    account=want.account)
     refused = [f for f in fields if f.field in rules.immutable_fields]
     if refused:
         change.blocked = "; ".join(
@@ -112,7 +113,7 @@ def _diff_one(
 
 def _deletion(have: Resource, options: DiffOptions, rules: DiffRules) -> Change:
     change = Change(have.type, have.region, have.name, "delete", dict(have.attrs), None,
-                    facts=dict(have.facts))
+                    facts=dict(have.facts), account=have.account)
     if rules.delete_blocker is not None:
         change.blocked = rules.delete_blocker(have, options)
     return change

@@ -36,14 +36,19 @@ class Resource:
     owned: bool = True
     facts: dict[str, Any] = field(default_factory=dict)
     owner: str | None = None
+    # The account the resource is in when not this one (a destination in another account).
+    account: str = ""
 
     @property
     def address(self) -> str:
-        return resource_address(self.type, self.region, self.name)
+        return resource_address(self.type, self.region, self.name, self.account)
 
 
-def resource_address(type_: str, region: str, name: str) -> str:
-    return f"{type_}.{region}.{name}"
+def resource_address(type_: str, region: str, name: str, account: str = "") -> str:
+    """`type.region.name`; in another account `type.account/region.name`, so the addresses of
+    this account's resources are as they always were."""
+    where = f"{account}/{region}" if account else region
+    return f"{type_}.{where}.{name}"
 
 
 def field_text(value: Any) -> str:
@@ -82,10 +87,11 @@ class Change:
     kept: bool = False
     notes: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
+    account: str = ""
 
     @property
     def address(self) -> str:
-        return resource_address(self.type, self.region, self.name)
+        return resource_address(self.type, self.region, self.name, self.account)
 
     @property
     def is_change(self) -> bool:
@@ -96,6 +102,7 @@ class Change:
             "address": self.address,
             "type": self.type,
             "region": self.region,
+            **({"account": self.account} if self.account else {}),
             "name": self.name,
             "change": {
                 "actions": [self.action],
@@ -135,6 +142,7 @@ class Change:
             kept=entry.get("kept", False),
             notes=list(entry.get("notes", [])),
             facts=dict(entry.get("facts", {})),
+            account=entry.get("account", ""),
         )
 
 

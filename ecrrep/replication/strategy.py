@@ -42,9 +42,13 @@ class PlannedRule:
     repositories: tuple[str, ...]
     whole_prefix: bool = False
 
-    def api_rule(self, account_id: str, replicate_deletions: bool) -> dict:
+    def api_rule(self, account_id: str, replicate_deletions: bool,
+                 other_accounts: Sequence[tuple[str, str]] = ()) -> dict:
+        """The rule in the API's form; `other_accounts` ((region, account) pairs) are added to
+        its destinations: every repository goes to each destination in another account."""
         rule: dict = {
-            "destinations": [{"region": r, "registryId": account_id} for r in self.regions],
+            "destinations": [{"region": r, "registryId": account_id} for r in self.regions]
+            + [{"region": r, "registryId": a} for r, a in other_accounts],
             "repositoryFilters": [{"filter": f, "filterType": "PREFIX_MATCH"}
                                   for f in self.filters],
         }
@@ -54,23 +58,28 @@ class PlannedRule:
 
 
 def planned_rules(prefix: str, default: Sequence[str],
-                  destinations: Mapping[str, Sequence[str]]) -> list[PlannedRule]:
+                  destinations: Mapping[str, Sequence[str]],
+                  other_accounts: bool = False) -> list[PlannedRule]:
     """The rules for `destinations` (full repository name → its regions), given the default
-    regions: the whole-prefix rule first, then one per set of regions, in a stable order."""
+    regions: the whole-prefix rule first, then one per set of regions, in a stable order.
+    With `other_accounts` (destinations in other accounts, added to every rule), a repository
+    replicating to no region of this account still needs a rule: one with no region here."""
     wanted = set(default)
     if all(wanted <= set(regions) for regions in destinations.values()):
         extras = {name: sorted(set(regions) - wanted) for name, regions in destinations.items()}
         head = [PlannedRule(tuple(default), (f"{prefix}/",), (), whole_prefix=True)]
         return head + _grouped(extras)
-    return _grouped({name: sorted(set(regions)) for name, regions in destinations.items()})
+    return _grouped({name: sorted(set(regions)) for name, regions in destinations.items()},
+                    keep_empty=other_accounts)
 
 
-def _grouped(destinations: Mapping[str, Sequence[str]]) -> list[PlannedRule]:
-    """One rule per non-empty set of regions, naming its repositories (split in rules of at
-    most MAX_FILTERS_PER_RULE filters)."""
+def _grouped(destinations: Mapping[str, Sequence[str]],
+             keep_empty: bool = False) -> list[PlannedRule]:
+    """One rule per non-empty set of regions (the empty one too with `keep_empty`), naming its
+    repositories (split in rules of at most MAX_FILTERS_PER_RULE filters)."""
     groups: dict[tuple[str, ...], list[str]] = {}
     for name in sorted(destinations):
-        if destinations[name]:
+        if destinations[name] or keep_empty:
             groups.setdefault(tuple(destinations[name]), []).append(name)
     rules = []
     for regions in sorted(groups):
@@ -102,21 +111,37 @@ def routing_problems(rules: Sequence[PlannedRule],
     return problems
 
 
-def names_our_repositories(rule: dict[str, Any], claimed: set[str], account_id: str) -> bool:
+def names_our_repositories(rule: dict[str, Any], claimed: set[str], account_id: str,
+                           other_accounts: frozenset[tuple[str, str]] = frozenset()) -> bool:
     """Whether a rule is one of ours naming repositories: PREFIX_MATCH filters each under a
     prefix we claim (`<prefix>/...`, longer than the prefix rule's), destinations all in this
-    account, as `strategy` writes them."""
+    account or among our destinations in other accounts ((region, account) pairs), as
+    `strategy` writes them."""
     filters = rule.get("repositoryFilters") or []
     return bool(filters) and all(
         f.get("filterType") == "PREFIX_MATCH"
         and any(f.get("filter", "").startswith(f"{p}/") and f.get("filter") != f"{p}/"
                 for p in claimed)
         for f in filters) and all(
-        d.get("registryId") == account_id for d in rule.get("destinations", []))
+        is_our_destination(d, account_id, other_accounts) for d in rule.get("destinations", []))
 
 
-def regions_of(rule: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(sorted({d.get("region", "") for d in rule.get("destinations", [])}))
+def is_our_destination(destination: dict[str, Any], account_id: str,
+                       other_accounts: frozenset[tuple[str, str]] = frozenset()) -> bool:
+    """A destination in this account, or one of the spec's in another account."""
+    registry = destination.get("registryId")
+    return registry == account_id or (destination.get("region"), registry) in other_accounts
+
+
+def regions_of(rule: dict[str, Any], account_id: str | None = None) -> tuple[str, ...]:
+    """The rule's destination regions (in `account_id` only, when given)."""
+    return tuple(sorted({d.get("region", "") for d in rule.get("destinations", [])
+                         if account_id is None or d.get("registryId") == account_id}))
+
+
+def other_accounts(spec: Any) -> tuple[tuple[str, str], ...]:
+    """The spec's destinations in other accounts, as (region, account) pairs."""
+    return tuple((d.region, d.account_id) for d in getattr(spec, "destinations", ()))
 
 
 def rule_names(project: str, rules: list[tuple[bool, tuple[str, ...]]]) -> list[str]:

@@ -17,6 +17,7 @@ def all_kinds() -> list[ResourceKind]:
         creation_templates,
         dashboard,
         lifecycle_policies,
+        registry_policy,
         registry_scanning,
         replication,
         replication_events,
@@ -37,6 +38,8 @@ def all_kinds() -> list[ResourceKind]:
         repository_policies.KIND,
         # Before the rule: a template affects only repositories created after it.
         creation_templates.KIND,
+        # Before the rule: another account's registry must let ours replicate into it.
+        registry_policy.KIND,
         replication.KIND,
         registry_scanning.KIND,
         # Monitoring and automation: the topic before what notifies it, the function before

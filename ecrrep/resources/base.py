@@ -70,13 +70,18 @@ class ResourceKind(ABC):
         return diff_resources(desired, current, options, self.rules)
 
     def label(self, change: Change) -> str:
-        return self.label_format.format(name=change.name, region=change.region)
+        region = (f"{change.region}, account {change.account}" if change.account
+                  else change.region)
+        return self.label_format.format(name=change.name, region=region)
 
     def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
         """Carry out one create, update or delete, using only what the change holds; any AWS
         failure becomes an AwsError naming the resource."""
         from ecrrep.aws.context import aws_action  # not at import: `ecrrep output` completes fast
 
+        # A resource in another account is changed with that account's session.
+        if change.account:
+            ctx = ctx.for_account(change.account)
         with aws_action(self.label(change)):
             if change.action == "create":
                 self.create(ctx, change, options)

@@ -187,13 +187,15 @@ class EcrReplicationRuleKind(ResourceKind):
 
     def desired(self, spec: Spec, target: Target) -> list[Resource]:
         destinations = strategy.spec_destinations(spec)
+        others = strategy.other_accounts(spec)
         planned = strategy.planned_rules(spec.repository_prefix, spec.destination_regions,
-                                         destinations)
+                                         destinations, bool(others))
         problems = strategy.routing_problems(planned, destinations)
         names = strategy.rule_names(spec.project, [(p.whole_prefix, p.regions) for p in planned])
         return [
             Resource(self.type, spec.source_region, name,
-                     rule_attrs(rule.api_rule(target.account_id, spec.replicate_deletions)),
+                     rule_attrs(rule.api_rule(target.account_id, spec.replicate_deletions,
+                                              others)),
                      facts={"prefix": spec.repository_prefix, "summary": [_summary(spec, rule)],
                             "overlaps": dict(target.overlaps),
                             **({"problems": problems} if problems else {})})
@@ -204,12 +206,15 @@ class EcrReplicationRuleKind(ResourceKind):
         rules = _read_rules(ctx, spec.source_region)
         claimed = {c.value for c in claims.our_claims(ctx, spec, "prefix")}
         account = ctx.account_id(spec.source_region)
-        mine = _claimed_rule(rules, claimed, account)
+        others = frozenset(strategy.other_accounts(spec))
+        mine = _claimed_rule(rules, claimed, account, others)
         named = [i for i, rule in enumerate(rules, start=1)
-                 if i != mine and strategy.names_our_repositories(rule, claimed, account)]
+                 if i != mine and strategy.names_our_repositories(rule, claimed, account, others)]
         ours = sorted([i for i in [mine] if i is not None] + named)
+        # Named by their regions in this account, as `desired` names them.
         names = dict(zip(ours, strategy.rule_names(spec.project, [
-            (i == mine, strategy.regions_of(rules[i - 1])) for i in ours]), strict=True))
+            (i == mine, strategy.regions_of(rules[i - 1], account if others else None))
+            for i in ours]), strict=True))
         found: list[Resource] = []
         for index, rule in enumerate(rules, start=1):
             prefix = rule_prefix(rule)
@@ -297,21 +302,25 @@ class EcrReplicationRuleKind(ResourceKind):
 
 
 def _claimed_rule(rules: list[dict[str, Any]], prefixes: set[str], account_id: str,
-                  ) -> int | None:
+                  others: frozenset[tuple[str, str]] = frozenset()) -> int | None:
     """The 1-based position of our rule: on a prefix we claim, preferring one that
-    replicates within this account only (as ours does) over a look-alike."""
+    replicates within this account and our destinations in other accounts only (as ours
+    does) over a look-alike."""
     candidates = [i for i, rule in enumerate(rules, start=1) if rule_prefix(rule) in prefixes]
     within = [i for i in candidates
-              if all(d.get("registryId") == account_id for d in rules[i - 1]["destinations"])]
+              if all(strategy.is_our_destination(d, account_id, others)
+                     for d in rules[i - 1]["destinations"])]
     return (within or candidates or [None])[0]
 
 
 def _summary(spec: Spec, rule: strategy.PlannedRule) -> str:
     regions = ", ".join(rule.regions)
+    where = f"{regions} (this account)" if rule.regions else ""
+    others = ", ".join(f"{r} (account {a})" for r, a in strategy.other_accounts(spec))
+    where = " and ".join(w for w in (where, others) if w)
     if rule.whole_prefix:
-        return (f"replicate repositories named {spec.repository_prefix}/* to {regions} "
-                "(this account)")
-    return f"replicate {', '.join(rule.repositories)} to {regions} (this account)"
+        return f"replicate repositories named {spec.repository_prefix}/* to {where}"
+    return f"replicate {', '.join(rule.repositories)} to {where}"
 
 
 def _rival(want: Resource, current: list[Resource]) -> Resource | None:

@@ -89,6 +89,6 @@ def test_requests_not_from_ecrrep_are_not_recorded():
 
 def test_an_undeclared_action_fails_the_check():
     recorder = ActionRecorder()
-    recorder.calls["ecr:DeleteRegistryPolicy"] += 1
-    with pytest.raises(AssertionError, match="ecr:DeleteRegistryPolicy"):
+    recorder.calls["ecr:DeletePullThroughCacheRule"] += 1
+    with pytest.raises(AssertionError, match="ecr:DeletePullThroughCacheRule"):
         recorder.assert_all_declared()

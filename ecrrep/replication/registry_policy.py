@@ -1,0 +1,75 @@
+"""Our statement in a destination registry's permissions policy, and the policy with it merged.
+
+Pure: documents in, documents out. Cross-account replication needs the destination registry to
+allow the source account `ecr:ReplicateImage`, and `ecr:CreateRepository` so ECR may create a
+replica ecrrep has not created yet, on `arn:aws:ecr:<region>:<destination account>:repository/*`
+(https://docs.aws.amazon.com/AmazonECR/latest/userguide/registry-permissions-create-replication.html,
+https://docs.aws.amazon.com/AmazonECR/latest/userguide/registry-permissions-examples.html). The
+registry holds one policy shared by everyone: our statement is told by its Sid, the others are
+kept exactly as they are.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+POLICY_VERSION = "2012-10-17"
+ACTIONS = ("ecr:CreateRepository", "ecr:ReplicateImage")
+
+
+def statement_id(project: str) -> str:
+    """Our statement's Sid: letters and digits only, as IAM's policy grammar allows
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html),
+    so `ecrrep-<project>-replication` is written EcrrepReplication<Project>."""
+    return "EcrrepReplication" + "".join(part.capitalize() for part in project.split("-"))
+
+
+def our_statement(project: str, source_account: str, region: str,
+                  destination_account: str) -> dict[str, Any]:
+    return {
+        "Sid": statement_id(project),
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{source_account}:root"},
+        "Action": list(ACTIONS),
+        "Resource": [f"arn:aws:ecr:{region}:{destination_account}:repository/*"],
+    }
+
+
+def comparable(statement: dict[str, Any]) -> dict[str, Any]:
+    """A statement by meaning: a one-item list and its item alike, lists sorted."""
+    out: dict[str, Any] = {}
+    for key, value in statement.items():
+        if key in ("Action", "Resource"):
+            value = sorted([value] if isinstance(value, str) else value)
+        elif key == "Principal" and isinstance(value, dict):
+            value = {k: sorted([v] if isinstance(v, str) else v) for k, v in value.items()}
+        out[key] = value
+    return out
+
+
+def find_ours(policy: dict[str, Any] | None, sid: str) -> dict[str, Any] | None:
+    for statement in _statements(policy):
+        if isinstance(statement, dict) and statement.get("Sid") == sid:
+            return statement
+    return None
+
+
+def with_ours(policy: dict[str, Any] | None, sid: str,
+              ours: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The policy with our statement replaced by `ours` (added where absent), or removed
+    (None); every other statement and key kept exactly. None when nothing is left: the
+    registry then needs no policy."""
+    others = [s for s in _statements(policy)
+              if not (isinstance(s, dict) and s.get("Sid") == sid)]
+    statements = others + ([copy.deepcopy(ours)] if ours is not None else [])
+    if not statements:
+        return None
+    document = copy.deepcopy(policy) if policy else {"Version": POLICY_VERSION}
+    document["Statement"] = statements
+    return document
+
+
+def _statements(policy: dict[str, Any] | None) -> list[Any]:
+    found = (policy or {}).get("Statement", [])
+    return [found] if isinstance(found, dict) else list(found)

@@ -1,0 +1,95 @@
+"""Our statement in the permissions policy of each destination registry in another account
+(`destinations`): what lets the source account replicate into it. The statement and how it is
+merged are `ecrrep.replication.registry_policy`'s; this kind reads and writes it in the
+destination account and region, through that account's session.
+
+The policy carries no tags: our statement is ours by its Sid (as the dashboard is by its name),
+and everyone else's statements are written back as read. Each write reads the policy afresh, so
+a statement added by someone else since the plan is kept.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from ecrrep.aws import aws_action, aws_error
+from ecrrep.aws.actions import KindActions, grants
+from ecrrep.engine.plan import Change, Resource
+from ecrrep.replication import registry_policy as document
+from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
+
+if TYPE_CHECKING:
+    from ecrrep.aws.context import AwsContext
+    from ecrrep.spec.models import Spec
+
+NOT_FOUND = "RegistryPolicyNotFoundException"
+
+
+class EcrRegistryPolicyKind(ResourceKind):
+    type = "ecr_registry_policy"
+    title = "ECR registry policies (other accounts)"
+    label_format = "registry policy statement {name} ({region})"
+    iam = KindActions(
+        read=(grants("destination_registry", "ecr:GetRegistryPolicy"),),
+        write=(grants("destination_registry", "ecr:GetRegistryPolicy", "ecr:PutRegistryPolicy"),),
+        delete=(grants("destination_registry", "ecr:GetRegistryPolicy", "ecr:PutRegistryPolicy",
+                       "ecr:DeleteRegistryPolicy"),))
+
+    def desired(self, spec: Spec, target: Target) -> list[Resource]:
+        sid = document.statement_id(spec.project)
+        return [Resource(self.type, d.region, sid, {"statement": document.comparable(
+                    document.our_statement(spec.project, target.account_id, d.region,
+                                           d.account_id))}, account=d.account_id)
+                for d in spec.destinations]
+
+    def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
+        sid = document.statement_id(spec.project)
+        found = []
+        for d in spec.destinations:
+            policy = read_policy(ctx.for_account(d.account_id), d.region)
+            ours = document.find_ours(policy, sid)
+            if ours is not None:
+                found.append(Resource(self.type, d.region, sid,
+                                      {"statement": document.comparable(ours)},
+                                      account=d.account_id))
+        return found
+
+    def create(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        _write(ctx, change.region, change.name, (change.after or {})["statement"])
+
+    def update(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        _write(ctx, change.region, change.name, (change.after or {})["statement"])
+
+    def delete(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
+        _write(ctx, change.region, change.name, None)
+
+
+def read_policy(ctx: AwsContext, region: str) -> dict[str, Any] | None:
+    """The registry's policy as data, None when it has none."""
+    try:
+        with aws_action(f"registry policy ({region})", "GetRegistryPolicy"):
+            text = ctx.client("ecr", region).get_registry_policy()["policyText"]
+    except aws_error(NOT_FOUND):
+        return None
+    return json.loads(text)
+
+
+def _write(ctx: AwsContext, region: str, sid: str, ours: dict[str, Any] | None) -> None:
+    """Our statement merged into the policy as it is now; the policy deleted when ours was
+    its only statement."""
+    policy = read_policy(ctx, region)
+    wanted = document.with_ours(policy, sid, ours)
+    client = ctx.client("ecr", region)
+    if wanted is None:
+        if policy is not None:
+            try:
+                client.delete_registry_policy()
+            except aws_error(NOT_FOUND):
+                pass  # gone already
+        return
+    if wanted != policy:
+        client.put_registry_policy(policyText=json.dumps(wanted))
+
+
+KIND = EcrRegistryPolicyKind()
