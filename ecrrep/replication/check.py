@@ -20,7 +20,12 @@ from ecrrep.replication.compare import gaps_to_classify, make_report, without_se
 
 # CheckError and the status reader are part of what the command uses to run a check.
 from ecrrep.replication.model import CheckError, Report
-from ecrrep.replication.read import ReplicationStatusReader, managed_repositories, read_states
+from ecrrep.replication.read import (
+    ReplicationStatusReader,
+    destination_label,
+    managed_repositories,
+    read_states,
+)
 from ecrrep.replication.strategy import spec_destinations
 
 if TYPE_CHECKING:
@@ -51,8 +56,11 @@ def check_replication(
         # The registry's scanning rules decide what is scanned, not a repository's scanOnPush:
         # https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning-filters.html
         states = without_setting(states, "scan_on_push")
-    # Each repository against its own destinations (replicate_to).
-    destinations = spec_destinations(spec)
+    # Each repository against its own destinations (replicate_to), and every destination in
+    # another account.
+    others = [destination_label(d.region, d.account_id) for d in spec.destinations]
+    destinations = {name: [*regions, *others]
+                    for name, regions in spec_destinations(spec).items()}
     missing_anywhere = gaps_to_classify(spec.source_region, names, destinations, states)
     statuses = reader.statuses(spec.source_region, missing_anywhere)
     report = make_report(

@@ -24,41 +24,54 @@ def managed_repositories(spec: Spec) -> list[str]:
     return [naming.repository_name(spec.repository_prefix, r.name) for r in spec.repositories]
 
 
+def destination_label(region: str, account: str) -> str:
+    """How the report names a destination in another account: `account/region`, as plan
+    addresses do."""
+    return f"{account}/{region}"
+
+
+def places(ctx: AwsContext, spec: Spec) -> list[tuple[str, AwsContext, str]]:
+    """(region, the context reading it, its name in the report): the spec's regions, then
+    each destination in another account, read with that account's session."""
+    return [(region, ctx, region) for region in spec.regions] + [
+        (d.region, ctx.for_account(d.account_id), destination_label(d.region, d.account_id))
+        for d in spec.destinations]
+
+
 def read_states(ctx: AwsContext, spec: Spec) -> dict[tuple[str, str], RepositoryState | None]:
-    """Every managed repository in every region (None where absent), read in parallel."""
+    """Every managed repository in every region (None where absent), read in parallel; a
+    destination in another account is keyed by its label (`destination_label`)."""
     names = managed_repositories(spec)
+    where = places(ctx, spec)
     described = ctx.map(
-        lambda region: {d["repositoryName"]: d
-                        for d in describe_under_prefix(ctx, spec.repository_prefix, region)
-                        if d["repositoryName"] in names},
-        spec.regions,
+        lambda place: {d["repositoryName"]: d
+                       for d in describe_under_prefix(place[1], spec.repository_prefix, place[0])
+                       if d["repositoryName"] in names},
+        where,
     )
-    existing = [
-        (region, d)
-        for region, found in zip(spec.regions, described, strict=True)
-        for d in found.values()
-    ]
     parts = ("images", "lifecycle", "policy")
-    tasks = [(region, d, part) for region, d in existing for part in parts]
-    answers = ctx.map(lambda task: _read_part(ctx, *task), tasks)
+    tasks = [(region, reader, label, d, part)
+             for (region, reader, label), found in zip(where, described, strict=True)
+             for d in found.values() for part in parts]
+    answers = ctx.map(lambda task: _read_part(task[1], task[0], task[3], task[4]), tasks)
     by_key = {
-        (region, d["repositoryName"], part): answer
-        for (region, d, part), answer in zip(tasks, answers, strict=True)
+        (label, d["repositoryName"], part): answer
+        for (_, _, label, d, part), answer in zip(tasks, answers, strict=True)
     }
     states: dict[tuple[str, str], RepositoryState | None] = {}
-    for region, found in zip(spec.regions, described, strict=True):
+    for (_, _, label), found in zip(where, described, strict=True):
         for name in names:
             d = found.get(name)
             if d is None:
-                states[(region, name)] = None
+                states[(label, name)] = None
                 continue
-            states[(region, name)] = RepositoryState(
-                region,
+            states[(label, name)] = RepositoryState(
+                label,
                 name,
                 repository_settings(
-                    d, by_key[(region, name, "lifecycle")], by_key[(region, name, "policy")]
+                    d, by_key[(label, name, "lifecycle")], by_key[(label, name, "policy")]
                 ),
-                by_key[(region, name, "images")],
+                by_key[(label, name, "images")],
             )
     return states
 

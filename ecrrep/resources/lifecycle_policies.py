@@ -44,8 +44,11 @@ class EcrLifecyclePolicyKind(RepositoryDocumentKind):
 
     def annotate(self, ctx: AwsContext, plan: Plan) -> None:
         """What each policy the plan writes would expire among the images there now (a
-        repository the plan creates holds none)."""
-        annotate_previews(ctx, changes_to_preview(plan, self.type, EcrRepositoryKind.type))
+        repository the plan creates holds none). Not in another account's replicas: a replica
+        holds what the source holds, whose preview the plan shows."""
+        annotate_previews(ctx, [c for c in changes_to_preview(plan, self.type,
+                                                              EcrRepositoryKind.type)
+                                if not c.account])
 
 
 KIND = EcrLifecyclePolicyKind()

@@ -38,10 +38,12 @@ class EcrRegistryPolicyKind(ResourceKind):
 
     def desired(self, spec: Spec, target: Target) -> list[Resource]:
         sid = document.statement_id(spec.project)
-        return [Resource(self.type, d.region, sid, {"statement": document.comparable(
-                    document.our_statement(spec.project, target.account_id, d.region,
-                                           d.account_id))}, account=d.account_id)
-                for d in spec.destinations]
+        wanted = [(d, document.our_statement(spec.project, target.account_id, d.region,
+                                             d.account_id)) for d in spec.destinations]
+        # Compared by meaning; written as AWS's examples write it (the facts).
+        return [Resource(self.type, d.region, sid, {"statement": document.comparable(ours)},
+                         facts={"statement": ours}, account=d.account_id)
+                for d, ours in wanted]
 
     def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
         sid = document.statement_id(spec.project)
@@ -56,10 +58,10 @@ class EcrRegistryPolicyKind(ResourceKind):
         return found
 
     def create(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
-        _write(ctx, change.region, change.name, (change.after or {})["statement"])
+        ours = change.facts.get("statement") or (change.after or {})["statement"]
+        _write(ctx, change.region, change.name, ours)
 
-    def update(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
-        _write(ctx, change.region, change.name, (change.after or {})["statement"])
+    update = create
 
     def delete(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
         _write(ctx, change.region, change.name, None)

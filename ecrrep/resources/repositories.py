@@ -7,6 +7,7 @@ carry the source's mutability, scanning, encryption and tags from the start.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ecrrep.aws import aws_error
@@ -21,6 +22,7 @@ from ecrrep.resources.shared.ecr_listing import (
     forget_repositories,
     repositories_we_may_own,
 )
+from ecrrep.resources.shared.other_accounts import destination_records
 from ecrrep.spec import kms_keys, naming
 
 if TYPE_CHECKING:
@@ -86,20 +88,24 @@ class EcrRepositoryKind(ResourceKind):
 
     def desired(self, spec: Spec, target: Target) -> list[Resource]:
         tags = desired_tags(spec)
+        return self._desired_here(spec, tags) + [
+            replace(self._wanted(repo, d.region, spec, tags), account=d.account_id)
+            for d in spec.destinations for repo in spec.repositories]
+
+    def _wanted(self, repo: RepositorySpec, region: str, spec: Spec,
+                tags: dict[str, str]) -> Resource:
+        return Resource(
+            self.type, region, naming.repository_name(spec.repository_prefix, repo.name),
+            {"tag_mutability": repo.tag_mutability,
+             **exclusion_attrs(repo.tag_mutability_exclusions),
+             "scan_on_push": repo.scan_on_push,
+             **encryption_attrs(repo, region),
+             "tags": tags},
+            facts=_alias_facts(repo.kms_key_for(region)))
+
+    def _desired_here(self, spec: Spec, tags: dict[str, str]) -> list[Resource]:
         return [
-            Resource(
-                self.type,
-                region,
-                naming.repository_name(spec.repository_prefix, repo.name),
-                {
-                    "tag_mutability": repo.tag_mutability,
-                    **exclusion_attrs(repo.tag_mutability_exclusions),
-                    "scan_on_push": repo.scan_on_push,
-                    **encryption_attrs(repo, region),
-                    "tags": tags,
-                },
-                facts=_alias_facts(repo.kms_key_for(region)),
-            )
+            self._wanted(repo, region, spec, tags)
             for region in spec.regions
             for repo in spec.repositories
             # A replica only where the repository replicates (its replicate_to).
@@ -122,12 +128,18 @@ class EcrRepositoryKind(ResourceKind):
                 if repo is None and not owned:
                     continue  # someone else's repository under our prefix: not ours to show
                 found.append(self._resource(record, repo, owned))
+        for account, record in destination_records(ctx, spec):
+            repo = wanted.get(record.name)
+            if repo is not None or record.owned_by(spec.project):
+                found.append(replace(self._resource(record, repo, record.owned_by(spec.project)),
+                                     account=account))
         return found
 
     def read_deletion_facts(self, ctx: AwsContext, doomed: list[Resource],
                             ) -> dict[str, dict[str, Any]]:
         # Counted only for repositories the plan deletes (destroy, or dropped from the spec).
-        counted = ctx.map(lambda r: count_images(ctx, r.region, r.name), doomed)
+        counted = ctx.map(lambda r: count_images(ctx.for_account(r.account), r.region, r.name),
+                          doomed)
         return {resource.address: {"image_count": images}
                 for resource, images in zip(doomed, counted, strict=True)}
 

@@ -3,13 +3,27 @@ sandbox's two accounts, each checked with plain boto3 clients of its own."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from tests.support.e2e_account import SOURCE, inventory, repositories_only
+from ecrrep.sandbox import settings
+from ecrrep.sandbox.images import push_sample_image
+from tests.support.e2e_account import (
+    PREFIX,
+    PRODUCTION,
+    PROJECT,
+    SOURCE,
+    TESTING,
+    _text,
+    account_is_empty,
+    ecr_state,
+    inventory,
+    repositories_only,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -111,3 +125,119 @@ def test_a_role_of_the_wrong_account_is_refused_before_any_change(cli, aws, writ
     assert (f"destinations[0]: role {wrong} is account 333333333333, not 222222222222; "
             "nothing was changed") in result.stderr
     assert inventory(aws) == before
+
+
+# -- apply, replicate, validate, destroy -----------------------------------------------------
+
+
+@pytest.fixture
+def other_account(cli, aws, write_spec, tmp_path):
+    """Account B reached through profile prod-eu; the spec replicates there too."""
+    keys = user_keys(aws, OTHER_ACCOUNT)
+    env = write_profile(tmp_path, "prod-eu", keys)
+    write_spec(edit=with_destination(profile="prod-eu"))
+    return keys, env
+
+
+def apply(cli, env) -> None:
+    result = cli("apply", "--auto-approve", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    again = cli("plan", "--detailed-exitcode", env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_apply_writes_the_rule_the_registry_policy_and_the_replicas(cli, aws, other_account):
+    keys, env = other_account
+    apply(cli, env)
+
+    source_account = aws.client("sts").get_caller_identity()["Account"]
+    rules = aws.client("ecr", SOURCE).describe_registry()["replicationConfiguration"]["rules"]
+    (rule,) = [r for r in rules if r["repositoryFilters"][0]["filter"] == f"{PREFIX}/"]
+    assert {"region": OTHER_REGION, "registryId": OTHER_ACCOUNT} in rule["destinations"]
+    policy = json.loads(other_client(aws, keys, "ecr").get_registry_policy()["policyText"])
+    (statement,) = policy["Statement"]
+    assert statement["Principal"] == {"AWS": f"arn:aws:iam::{source_account}:root"}
+    assert sorted(statement["Action"]) == ["ecr:CreateRepository", "ecr:ReplicateImage"]
+    assert statement["Resource"] in (
+        f"arn:aws:ecr:{OTHER_REGION}:{OTHER_ACCOUNT}:repository/*",
+        [f"arn:aws:ecr:{OTHER_REGION}:{OTHER_ACCOUNT}:repository/*"])
+    here = ecr_state(aws)
+    there = other_ecr_state(aws, keys)
+    assert sorted(there) == [PRODUCTION, TESTING]
+    for name, replica in there.items():
+        assert replica["tags"]["ecrrep:project"] == PROJECT
+        assert replica["lifecycle"] == here[(SOURCE, name)]["lifecycle"]
+        assert replica["policy"] == here[(SOURCE, name)]["policy"]
+        assert replica["mutability"] == here_mutability(aws, name)
+
+
+def test_an_image_pushed_reaches_the_other_account(cli, aws, other_account):
+    keys, env = other_account
+    apply(cli, env)
+    settings.configure(replication_delay_seconds=60)
+    digest = push_sample_image(aws.client("ecr", SOURCE), PRODUCTION, "one", ["v1"]).digest
+    settings.advance(60)
+
+    images = other_client(aws, keys, "ecr").describe_images(repositoryName=PRODUCTION)
+    assert digest in {i["imageDigest"] for i in images["imageDetails"]}
+
+
+def test_validate_replication_reads_the_other_account_with_its_session(cli, aws, other_account):
+    keys, env = other_account
+    apply(cli, env)
+    settings.configure(replication_delay_seconds=60)
+    push_sample_image(aws.client("ecr", SOURCE), PRODUCTION, "one", ["v1"])
+    settings.advance(60)
+
+    healthy = cli("validate-replication", "--json", env=env)
+
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    there = [r for r in json.loads(healthy.stdout)["results"]
+             if r["region"] == f"{OTHER_ACCOUNT}/{OTHER_REGION}"]
+    assert sorted(r["repository"] for r in there) == [PRODUCTION, TESTING]
+    other_client(aws, keys, "ecr").put_image_tag_mutability(
+        repositoryName=PRODUCTION, imageTagMutability="MUTABLE")
+
+    drifted = cli("validate-replication", "--json", env=env)
+
+    assert drifted.returncode == 2, drifted.stdout + drifted.stderr
+
+
+def test_destroy_removes_ours_there_and_keeps_the_rest(cli, aws, other_account):
+    keys, env = other_account
+    ecr = other_client(aws, keys, "ecr")
+    foreign = {"Sid": "TheirPull", "Effect": "Allow",
+               "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+               "Action": ["ecr:ReplicateImage"],
+               "Resource": [f"arn:aws:ecr:{OTHER_REGION}:{OTHER_ACCOUNT}:repository/*"]}
+    ecr.put_registry_policy(policyText=json.dumps({"Version": "2012-10-17",
+                                                   "Statement": [foreign]}))
+    ecr.create_repository(repositoryName=f"{PREFIX}/theirs")
+    apply(cli, env)
+    assert len(json.loads(ecr.get_registry_policy()["policyText"])["Statement"]) == 2
+
+    result = cli("destroy", "--auto-approve", env=env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert other_state(aws, keys) == {
+        "repositories": [f"{PREFIX}/theirs"],
+        "policy": json.dumps({"Version": "2012-10-17", "Statement": [foreign]})}
+    assert account_is_empty(aws)
+
+
+def here_mutability(aws, name: str) -> str:
+    described = aws.client("ecr", SOURCE).describe_repositories(repositoryNames=[name])
+    return described["repositories"][0]["imageTagMutability"]
+
+
+def other_ecr_state(aws, keys: tuple[str, str]) -> dict:
+    ecr = other_client(aws, keys, "ecr")
+    out = {}
+    for repo in ecr.describe_repositories()["repositories"]:
+        name = repo["repositoryName"]
+        tags = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
+        out[name] = {"tags": {t["Key"]: t["Value"] for t in tags},
+                     "mutability": repo["imageTagMutability"],
+                     "lifecycle": _text(ecr.get_lifecycle_policy, "lifecyclePolicyText", name),
+                     "policy": _text(ecr.get_repository_policy, "policyText", name)}
+    return out

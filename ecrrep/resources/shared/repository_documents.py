@@ -15,6 +15,7 @@ from ecrrep.engine.diff import DiffOptions, DiffRules
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 from ecrrep.resources.shared.ecr_listing import RepositoryRecord, repositories_we_may_own
+from ecrrep.resources.shared.other_accounts import destination_records
 from ecrrep.spec import documents, naming
 
 if TYPE_CHECKING:
@@ -58,11 +59,16 @@ class RepositoryDocumentKind(ResourceKind):
             document = self.document(spec, repo, target)
             if document is not None:
                 documents[repo.name] = document
-        # Only where the repository exists: its source region and its own destinations.
-        return [Resource(self.type, region,
+        # Only where the repository exists: its source region and its own destinations, and
+        # every destination in another account.
+        here = [Resource(self.type, region,
                          naming.repository_name(spec.repository_prefix, name), {"policy": document})
                 for region in spec.regions for name, document in documents.items()
                 if region in spec.regions_for(name)]
+        return here + [Resource(self.type, d.region,
+                                naming.repository_name(spec.repository_prefix, name),
+                                {"policy": document}, account=d.account_id)
+                       for d in spec.destinations for name, document in documents.items()]
 
     def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
         wanted = {naming.repository_name(spec.repository_prefix, r.name): r.name
@@ -74,11 +80,16 @@ class RepositoryDocumentKind(ResourceKind):
             if (record.name in wanted and region in spec.regions_for(wanted[record.name]))
             or record.owned_by(spec.project)
         ]
-        documents = ctx.map(lambda record: self._read_document(ctx, record), records)
+        located = [("", record) for record in records] + [
+            (account, record) for account, record in destination_records(ctx, spec)
+            if record.name in wanted or record.owned_by(spec.project)]
+        documents = ctx.map(
+            lambda item: self._read_document(ctx.for_account(item[1][0]), item[1][1]),
+            [(record.region, (account, record)) for account, record in located])
         return [
             Resource(self.type, record.region, record.name, {"policy": document},
-                     owned=record.owned_by(spec.project), owner=record.owner)
-            for record, document in zip(records, documents, strict=True)
+                     owned=record.owned_by(spec.project), owner=record.owner, account=account)
+            for (account, record), document in zip(located, documents, strict=True)
             if document is not None
         ]
 
