@@ -42,7 +42,7 @@ def backfill(app: App, region: str | None, wait_seconds: float, as_json: bool) -
     loaded = load_spec_or_exit(app)
     err = app.console(stderr=True)
     states = []
-    with aws_session(app) as aws:
+    with aws_session(app, loaded.spec) as aws:
         starts = start_for_project(aws, loaded.spec, region)
         ids = [s.id for s in starts if s.id]
         if wait_seconds > 0 and ids:

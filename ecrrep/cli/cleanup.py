@@ -35,7 +35,7 @@ def cleanup(app: App, dry_run: bool, as_json: bool) -> None:
     from ecrrep.workflows.cleanup import clean_up
 
     loaded = load_spec_or_exit(app)
-    with aws_session(app) as aws:
+    with aws_session(app, loaded.spec) as aws:
         result = clean_up(aws, loaded.spec, dry_run, log_to=sys.stderr if app.verbose else None)
     for skipped in result["skipped"]:
         app.console(stderr=True).print(skipped["message"], markup=False, style="yellow")

@@ -90,7 +90,7 @@ def output(app: App, name: str | None, as_json: bool) -> None:
     known = output_names(loaded.spec)
     if name is not None and name not in known:
         fail(f"no output named {name!r}; the outputs are: {', '.join(known)}")
-    with aws_session(app) as aws:
+    with aws_session(app, loaded.spec) as aws:
         values = read_outputs(aws, loaded.spec)
     if name is None:
         show_outputs(app, values, known, as_json)

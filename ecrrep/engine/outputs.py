@@ -86,8 +86,9 @@ def outputs_from(spec: Spec, current: list[Resource]) -> dict[str, Any]:
     from ecrrep.resources.subscription import SnsSubscriptionKind
     from ecrrep.resources.topic import SnsTopicKind
 
+    # The outputs are this account's: a replica in another account is none of them.
     ours: dict[tuple[str, str, str], Resource] = {
-        (r.type, r.region, r.name): r for r in current if r.owned
+        (r.type, r.region, r.name): r for r in current if r.owned and not r.account
     }
 
     def find(type_: str, name: str, region: str | None = None) -> Resource | None:

@@ -74,7 +74,7 @@ def plan_sections(plan: Plan, full: bool = False, verbose: bool = False) -> list
     shown_ids = {id(c) for c in shown}
     for change in plan.changes:
         if not change.kept and id(change) not in shown_ids:
-            unchanged[change.region] = unchanged.get(change.region, 0) + 1
+            unchanged[shown_region(change)] = unchanged.get(shown_region(change), 0) + 1
     for section in sections:
         if len(section.regions) == 1:
             section.unchanged = unchanged.get(section.regions[0], 0)
@@ -82,8 +82,13 @@ def plan_sections(plan: Plan, full: bool = False, verbose: bool = False) -> list
                                            order.index(s.regions[0])))
 
 
+def shown_region(change: Change) -> str:
+    """A change's region as the plan shows it: `account/region` in another account."""
+    return f"{change.account}/{change.region}" if change.account else change.region
+
+
 def region_order(plan: Plan) -> list[str]:
-    seen = list(dict.fromkeys(c.region for c in plan.changes))
+    seen = list(dict.fromkeys(shown_region(c) for c in plan.changes))
     return sorted(seen, key=lambda r: (r != "global", seen.index(r)))
 
 
@@ -93,7 +98,7 @@ def foldable(change: Change) -> bool:
 
 
 def _single(change: Change) -> Entry:
-    return Entry(change.type, [change], [change.name], [change.region])
+    return Entry(change.type, [change], [change.name], [shown_region(change)])
 
 
 def _fold(changes: list[Change], repositories: set[str], verbose: bool) -> list[Entry]:
@@ -109,7 +114,7 @@ def _fold(changes: list[Change], repositories: set[str], verbose: bool) -> list[
         keyed.setdefault((change.type, tuple(lines), change.name), []).append(change)
     by_regions: dict[tuple, list[list[Change]]] = {}
     for (type_, lines, _), same in keyed.items():
-        regions = tuple(c.region for c in same)
+        regions = tuple(shown_region(c) for c in same)
         by_regions.setdefault((type_, lines, regions), []).append(same)
     position = {id(c): i for i, c in enumerate(changes)}
     folded = [(position[id(groups[0][0])], _folded(type_, list(lines), list(regions), groups,

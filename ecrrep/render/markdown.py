@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecrrep.engine.plan import Change, Plan, field_text
-from ecrrep.render.fold import foldable
+from ecrrep.render.fold import foldable, shown_region
 
 # GitHub refuses longer comment bodies; keep room for a bot's own header and footer.
 GITHUB_COMMENT_LIMIT = 65_536
@@ -130,12 +130,12 @@ def plan_markdown(plan: Plan, titles: dict[str, str], limit: int = DEFAULT_LIMIT
 
 def plan_sections(plan: Plan, titles: dict[str, str]) -> list[Section]:
     shown = [c for c in plan.changes if (c.is_change or c.blocked) and not c.kept]
-    regions = list(dict.fromkeys(c.region for c in shown))
+    regions = list(dict.fromkeys(shown_region(c) for c in shown))
     regions.sort(key=lambda r: r != "global")
     sections = []
     for region in regions:
         where = "IAM (global)" if region == "global" else f"Region {region}"
-        in_region = [c for c in shown if c.region == region]
+        in_region = [c for c in shown if shown_region(c) == region]
         for type_ in dict.fromkeys(c.type for c in in_region):
             changes = [c for c in in_region if c.type == type_]
             counts = ", ".join(f"{n} to {word}" for word, n in _counts(changes).items() if n)

@@ -58,7 +58,8 @@ def check_replication(
         states = without_setting(states, "scan_on_push")
     # Each repository against its own destinations (replicate_to), and every destination in
     # another account.
-    others = [destination_label(d.region, d.account_id) for d in spec.destinations]
+    others = [destination_label(d.region, d.account_id)
+              for d in getattr(spec, "destinations", ())]
     destinations = {name: [*regions, *others]
                     for name, regions in spec_destinations(spec).items()}
     missing_anywhere = gaps_to_classify(spec.source_region, names, destinations, states)

@@ -35,7 +35,7 @@ def places(ctx: AwsContext, spec: Spec) -> list[tuple[str, AwsContext, str]]:
     each destination in another account, read with that account's session."""
     return [(region, ctx, region) for region in spec.regions] + [
         (d.region, ctx.for_account(d.account_id), destination_label(d.region, d.account_id))
-        for d in spec.destinations]
+        for d in getattr(spec, "destinations", ())]
 
 
 def read_states(ctx: AwsContext, spec: Spec) -> dict[tuple[str, str], RepositoryState | None]:

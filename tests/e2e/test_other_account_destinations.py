@@ -241,3 +241,17 @@ def other_ecr_state(aws, keys: tuple[str, str]) -> dict:
                      "lifecycle": _text(ecr.get_lifecycle_policy, "lifecyclePolicyText", name),
                      "policy": _text(ecr.get_repository_policy, "policyText", name)}
     return out
+
+
+def test_a_role_of_the_other_account_is_assumed_to_manage_it(cli, aws, write_spec):
+    keys = user_keys(aws, OTHER_ACCOUNT)
+    write_spec(edit=with_destination(role_arn=ROLE_ARN))
+
+    apply(cli, {})
+
+    there = other_ecr_state(aws, keys)
+    assert sorted(there) == [PRODUCTION, TESTING]
+    assert all(r["tags"]["ecrrep:project"] == PROJECT for r in there.values())
+    assert other_state(aws, keys)["policy"] is not None
+    outputs = cli("output")
+    assert outputs.returncode == 0, outputs.stderr
