@@ -255,3 +255,19 @@ def test_a_role_of_the_other_account_is_assumed_to_manage_it(cli, aws, write_spe
     assert other_state(aws, keys)["policy"] is not None
     outputs = cli("output")
     assert outputs.returncode == 0, outputs.stderr
+
+
+def test_a_destination_in_the_source_account_is_refused_before_any_change(cli, aws, write_spec):
+    source_account = aws.client("sts").get_caller_identity()["Account"]
+    write_spec(edit=lambda spec: (
+        with_destination(role_arn=f"arn:aws:iam::{source_account}:role/x")(spec),
+        spec["destinations"][0].update(account_id=source_account)))
+    before = inventory(aws)
+
+    result = cli("apply", "--auto-approve")
+
+    assert result.returncode == 1
+    assert (f"destinations[0]: account {source_account} is the source account: list "
+            f"{OTHER_REGION} in destination_regions instead; nothing was changed"
+            ) in result.stderr
+    assert inventory(aws) == before
