@@ -20,9 +20,11 @@ ACTIONS = ("ecr:CreateRepository", "ecr:ReplicateImage")
 
 def statement_id(project: str) -> str:
     """Our statement's Sid: letters and digits only, as IAM's policy grammar allows
-    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html),
-    so `ecrrep-<project>-replication` is written EcrrepReplication<Project>."""
-    return "EcrrepReplication" + "".join(part.capitalize() for part in project.split("-"))
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html).
+    A project name is lowercase letters, digits and hyphens, so each hyphen is written `X`
+    (a letter no project name holds): one Sid per project, never another project's (written
+    camel-case, `a-1b` and `a1b`, or `ab--c` and `ab-c`, would share one)."""
+    return "EcrrepReplication" + project.replace("-", "X")
 
 
 def our_statement(project: str, source_account: str, region: str,

@@ -7,7 +7,7 @@ from ecrrep.engine.plan import Change, Resource
 from ecrrep.replication import registry_policy as doc
 from ecrrep.replication import strategy
 
-SID = "EcrrepReplicationDemoProject"
+SID = "EcrrepReplicationdemoXproject"
 FOREIGN = {"Sid": "TheirPull", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::9:root"},
            "Action": "ecr:ReplicateImage", "Resource": "*"}
 
@@ -22,6 +22,12 @@ def test_our_statement_is_the_one_aws_documents():
         "Sid": SID, "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
         "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
         "Resource": ["arn:aws:ecr:eu-west-1:222222222222:repository/*"]}
+
+
+def test_every_project_has_a_statement_of_its_own():
+    names = ["a-1b", "a1b", "ab--c", "ab-c", "abc", "x-ray", "xxray"]
+    assert len({doc.statement_id(n) for n in names}) == len(names)
+    assert all(doc.statement_id(n).isalnum() for n in names)
 
 
 def test_ours_is_added_to_a_registry_without_policy():
