@@ -271,3 +271,27 @@ def test_a_destination_in_the_source_account_is_refused_before_any_change(cli, a
             f"{OTHER_REGION} in destination_regions instead; nothing was changed"
             ) in result.stderr
     assert inventory(aws) == before
+
+
+def test_adding_a_destination_in_another_account_backfills_the_images_pushed_before(
+        cli, aws, write_spec, tmp_path):
+    keys = user_keys(aws, OTHER_ACCOUNT)
+    env = write_profile(tmp_path, "prod-eu", keys)
+    write_spec(edit=repositories_only)
+    apply(cli, env)
+    settings.configure(replication_delay_seconds=60)
+    digest = push_sample_image(aws.client("ecr", SOURCE), PRODUCTION, "one", ["v1"]).digest
+    settings.advance(60)
+    write_spec(edit=with_destination(profile="prod-eu"))
+
+    result = cli("apply", "--auto-approve", "--json", env=env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    (started,) = json.loads(result.stdout)["backfills"]
+    assert (started["region"], started["registry_id"], started["outcome"]) == (
+        OTHER_REGION, OTHER_ACCOUNT, "started")
+    settings.advance(60)
+    images = other_client(aws, keys, "ecr").describe_images(repositoryName=PRODUCTION)
+    assert digest in {i["imageDigest"] for i in images["imageDetails"]}
+    again = cli("plan", "--detailed-exitcode", env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
