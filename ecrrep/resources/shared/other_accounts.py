@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ecrrep.resources.shared.ecr_listing import RepositoryRecord, _record, describe_all
+from ecrrep.resources.shared.ecr_listing import RepositoryRecord, records_under_prefix
 
 if TYPE_CHECKING:
     from ecrrep.aws.context import AwsContext
@@ -24,13 +24,10 @@ def destination_records(ctx: AwsContext, spec: Spec) -> list[tuple[str, Reposito
     found = []
     for destination in spec.destinations:
         other = ctx.for_account(destination.account_id)
-        records = other.cached(("ecr-repositories", destination.region),
-                               lambda o=other, r=destination.region: _read(o, spec, r))
+        records = other.cached(
+            ("ecr-repositories", destination.region),
+            lambda o=other, r=destination.region: records_under_prefix(
+                o, spec.repository_prefix, r))
         found += [(destination.account_id, record) for record in records.values()]
     return found
 
-
-def _read(ctx: AwsContext, spec: Spec, region: str) -> dict[str, RepositoryRecord]:
-    prefix = spec.repository_prefix + "/"
-    described = [d for d in describe_all(ctx, region) if d["repositoryName"].startswith(prefix)]
-    return {r.name: r for r in ctx.map(lambda d: _record(ctx, region, d), described)}
