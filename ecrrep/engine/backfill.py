@@ -20,10 +20,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecrrep.engine.plan import Change, Plan
-from ecrrep.replication.routing import Destination, added_destinations, destinations_of
+from ecrrep.replication.routing import (
+    REPOSITORY_TYPE,
+    RULE_TYPE,
+    Destination,
+    added_destinations,
+    destinations_of,
+    plan_rules,
+)
 
-RULE_TYPE = "ecr_replication_rule"
-REPOSITORY_TYPE = "ecr_repository"
 NOTE_START = "backfill: "
 FACT = "backfills"
 
@@ -60,11 +65,6 @@ def rule_changes(plan: Plan) -> list[Change]:
     return [c for c in plan.changes if c.type == RULE_TYPE]
 
 
-def _rules(changes: list[Change], side: str) -> list[dict[str, Any]]:
-    found = [c.before if side == "before" else c.after for c in changes]
-    return [r for r in found if r is not None]
-
-
 def _existing_repositories(plan: Plan, region: str) -> dict[str, Change]:
     """The source repositories the plan keeps and that exist already (not created by it)."""
     return {c.name: c for c in plan.changes
@@ -80,8 +80,8 @@ def candidates(plan: Plan) -> dict[Destination, list[str]]:
     if not rules or any(c.blocked for c in rules):
         return {}
     existing = _existing_repositories(plan, rules[0].region)
-    after = _rules(rules, "after")
-    gained = added_destinations(existing, _rules(rules, "before"), after)
+    after = plan_rules(rules, "after")
+    gained = added_destinations(existing, plan_rules(rules, "before"), after)
     for name, change in existing.items():
         if change.facts.get("takeover"):
             for destination in destinations_of(name, after):
@@ -92,7 +92,7 @@ def candidates(plan: Plan) -> dict[Destination, list[str]]:
 def shown_as(destination: Destination, names: list[str], plan: Plan) -> str:
     """`<filter>*` when one rule with one PREFIX_MATCH filter sends there and the names are
     every existing repository it sends; else the names."""
-    rules = [r for r in _rules(rule_changes(plan), "after")
+    rules = [r for r in plan_rules(rule_changes(plan), "after")
              if destination in destinations_of_rule(r)]
     existing = _existing_repositories(plan, rule_changes(plan)[0].region)
     if len(rules) == 1:

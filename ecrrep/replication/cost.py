@@ -22,9 +22,8 @@ from typing import Any
 from ecrrep.engine.plan import Change
 from ecrrep.replication import routing
 from ecrrep.replication.prices import PriceTable
+from ecrrep.replication.routing import REPOSITORY_TYPE, RULE_TYPE
 
-RULE_TYPE = "ecr_replication_rule"
-REPOSITORY_TYPE = "ecr_repository"
 # AWS bills storage and transfer per GB of 2^30 bytes.
 BYTES_PER_GB = 2 ** 30
 RECENT_DAYS = 30
@@ -57,10 +56,9 @@ class RouteChanges:
 
 def _rule_sets(changes: Sequence[Change]) -> tuple[list[dict], list[dict]] | None:
     """The replication rules before and after the plan; None when the plan changes none."""
-    rules = [c for c in changes if c.type == RULE_TYPE]
-    if not any(c.is_change for c in rules):
+    if not any(c.is_change for c in changes if c.type == RULE_TYPE):
         return None
-    return [c.before for c in rules if c.before], [c.after for c in rules if c.after]
+    return routing.plan_rules(changes, "before"), routing.plan_rules(changes, "after")
 
 
 def _by_region(found: Mapping[routing.Destination, list[str]]) -> dict[str, list[str]]:
@@ -93,7 +91,7 @@ def _new_replicas_of_existing(changes: Sequence[Change], existing: frozenset[str
                               source_region: str) -> list[tuple[str, str]]:
     """(region, repository) of each replica the plan creates for a repository that already
     exists in the source, where the rules after the plan send it."""
-    rules = [c.after for c in changes if c.type == RULE_TYPE and c.after]
+    rules = routing.plan_rules(changes, "after")
     return [(c.region, c.name) for c in changes
             if c.type == REPOSITORY_TYPE and c.action == "create" and c.region != source_region
             and c.name in existing

@@ -10,10 +10,17 @@ destinations. Rules are taken in either form: the API's (`repositoryFilters`) or
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ecrrep.engine.plan import Change
 
 Destination = tuple[str, str]  # (region, registry id)
+# The plan types whose changes say where repositories go: `resources.replication`'s rules and
+# `resources.repositories`' repositories (named here: engine/ may not import resources/).
+RULE_TYPE = "ecr_replication_rule"
+REPOSITORY_TYPE = "ecr_repository"
 
 
 def _filters(rule: Mapping[str, Any]) -> list[Mapping[str, str]]:
@@ -61,3 +68,10 @@ def removed_destinations(repositories: Iterable[str], before: Iterable[Mapping[s
                          after: Iterable[Mapping[str, Any]]) -> dict[Destination, list[str]]:
     """The destinations each repository loses going from `before` to `after`, by destination."""
     return added_destinations(repositories, after, before)
+
+
+def plan_rules(changes: Sequence[Change], side: str) -> list[dict[str, Any]]:
+    """The replication rules of a plan's rule changes (every one: a registry holds several,
+    ours and others') as they are `before` or `after` it."""
+    found = [c.before if side == "before" else c.after for c in changes if c.type == RULE_TYPE]
+    return [r for r in found if r is not None]

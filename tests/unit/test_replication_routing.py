@@ -1,10 +1,14 @@
 from ecrrep.replication.routing import (
+    REPOSITORY_TYPE,
+    RULE_TYPE,
     added_destinations,
     destinations_of,
     removed_destinations,
     routes,
     rule_matches,
 )
+from ecrrep.resources.replication import EcrReplicationRuleKind
+from ecrrep.resources.repositories import EcrRepositoryKind
 
 ACCOUNT = "123456789012"
 
@@ -42,3 +46,7 @@ def test_routes_and_the_destinations_gained_and_lost():
     assert routes(names, after)["apps/api"] == frozenset()
     assert added_destinations(names, before, after) == {("us-west-2", ACCOUNT): ["apps/web"]}
     assert removed_destinations(names, before, after) == {("eu-west-1", ACCOUNT): ["apps/api"]}
+
+
+def test_the_plan_types_routing_reads_are_the_kinds_types():
+    assert (EcrReplicationRuleKind.type, EcrRepositoryKind.type) == (RULE_TYPE, REPOSITORY_TYPE)
