@@ -96,6 +96,7 @@ class AwsContext:
         self._retry_limit = FirstContactRetryLimit()
         self._cache: dict[Any, Any] = {}
         self._cache_locks: dict[Any, threading.Lock] = {}
+        self._turns: dict[Any, threading.Lock] = {}
         self._inflight = CallsInFlight(self.parallelism)
         self._pool = WorkPool(self.parallelism)
         self._account_id: str | None = None
@@ -279,6 +280,15 @@ class AwsContext:
             with self._lock:
                 self._cache[key] = value
             return value
+
+    def turn(self, key: Any) -> threading.Lock:
+        """The lock this run's threads take turns with on `key`: held around a read, change and
+        write of one document several of our changes rewrite (the registry's replication
+        configuration, which AWS writes whole, with no version to write against), so that
+        one change's write is never made from a read older than another's."""
+        root = self._root
+        with root._stats_lock:
+            return root._turns.setdefault(key, threading.Lock())
 
     def has_cached(self, key: Any) -> bool:
         with self._lock:

@@ -11,7 +11,9 @@ Every other rule is someone else's and is written back exactly as read. Each of 
 one change, written on its own (one PutReplicationConfiguration per changed rule, at most 10):
 apply reports and retries per change, and the verify loop below checks one rule at a time.
 Writes re-read the configuration first and verify afterwards (by meaning), so a concurrent
-writer's rule, or another of ours written at the same time, is not lost. Filter syntax: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_RepositoryFilter.html
+writer's rule is not lost; our own rules' changes take turns (`AwsContext.turn`), since each
+stops once its own rule holds and would not notice having dropped another of ours. Filter
+syntax: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_RepositoryFilter.html
 """
 
 from __future__ import annotations
@@ -274,31 +276,43 @@ class EcrReplicationRuleKind(ResourceKind):
         # write goes through a client that tries once, and a transient failure brings us
         # back here, to read again.
         writer = ctx.client("ecr", region, retries=False)
-        failures = 0
-        for _ in range(WRITE_ATTEMPTS):
-            rules = _read_rules(ctx, region)
-            wanted = with_our_rule(rules, ours, replaced, read_as)
-            if rules_differ(wanted, rules):
-                try:
-                    with aws_action(f"replication configuration ({region})"):
-                        writer.put_replication_configuration(
-                            replicationConfiguration={"rules": wanted}
-                        )
-                except AwsError as exc:
-                    failures += 1
-                    if failures >= _max_attempts() or not _transient(exc.__cause__):
-                        raise
-                    # botocore's backoff: a random wait of up to 1, 2, 4 ... 20 seconds.
-                    time.sleep(random.random() * min(2 ** (failures - 1), MAX_BACKOFF_SECONDS))
-                    continue
-            # Another writer may have replaced the configuration between our read and our
-            # write: check that ours is as wanted (by meaning: AWS may add defaults), else
-            # read and write again. A writer that lost its own rule to ours does the same.
-            if _written(_read_rules(ctx, region), ours, replaced, read_as):
-                return
-        raise AwsError("PutReplicationConfiguration", f"replication configuration ({region})",
-                       "LostUpdate", f"the configuration kept changing under {WRITE_ATTEMPTS} "
-                       "attempts to write it; run apply again")
+        # Our other rules are other changes, applied at the same time: without turns, two
+        # of them read the same configuration and the later write drops the earlier's rule
+        # (each then finds its own rule in place and stops).
+        with ctx.turn(("ecr replication configuration", ctx.account_id(region), region)):
+            _write_until_held(ctx, writer, region, ours, replaced, read_as)
+
+
+def _write_until_held(ctx: AwsContext, writer: Any, region: str, ours: dict[str, Any] | None,
+                      replaced: list[list[dict[str, str]]],
+                      read_as: dict[str, Any] | None) -> None:
+    """Read, write `ours` in place, read back; again until it holds (another writer may
+    have replaced the configuration in between) or WRITE_ATTEMPTS rounds have passed."""
+    failures = 0
+    for _ in range(WRITE_ATTEMPTS):
+        rules = _read_rules(ctx, region)
+        wanted = with_our_rule(rules, ours, replaced, read_as)
+        if rules_differ(wanted, rules):
+            try:
+                with aws_action(f"replication configuration ({region})"):
+                    writer.put_replication_configuration(
+                        replicationConfiguration={"rules": wanted}
+                    )
+            except AwsError as exc:
+                failures += 1
+                if failures >= _max_attempts() or not _transient(exc.__cause__):
+                    raise
+                # botocore's backoff: a random wait of up to 1, 2, 4 ... 20 seconds.
+                time.sleep(random.random() * min(2 ** (failures - 1), MAX_BACKOFF_SECONDS))
+                continue
+        # Another writer may have replaced the configuration between our read and our
+        # write: check that ours is as wanted (by meaning: AWS may add defaults), else
+        # read and write again. A writer that lost its own rule to ours does the same.
+        if _written(_read_rules(ctx, region), ours, replaced, read_as):
+            return
+    raise AwsError("PutReplicationConfiguration", f"replication configuration ({region})",
+                   "LostUpdate", f"the configuration kept changing under {WRITE_ATTEMPTS} "
+                   "attempts to write it; run apply again")
 
 
 def _claimed_rule(rules: list[dict[str, Any]], prefixes: set[str], account_id: str,

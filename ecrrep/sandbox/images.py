@@ -63,6 +63,10 @@ def put_image(
             "repositoryName": repository,
             "imageManifest": manifest,
             "imageManifestMediaType": media_type,
+            # As a client pushes it: ECR names an image by the sha256 of its manifest. Left to
+            # itself, moto gives an index (no layers) one of 101 random digests, so two
+            # indexes of a test could become one image.
+            "imageDigest": _sha256(manifest),
         }
         if tag is not None:
             params["imageTag"] = tag

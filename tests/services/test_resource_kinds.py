@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import boto3
 import pytest
@@ -109,3 +110,44 @@ def test_call_counts_separate_reads_from_writes(ctx):
     plan_for(fresh, SPEC, DiffOptions("proj"))
     stats = fresh.stats()
     assert stats.total > 0 and stats.mutating == 0
+
+
+def test_two_of_our_rules_written_at_once_are_both_kept(ctx):
+    """Two rules of ours (repositories going to different regions) are two changes applied
+    at the same time. The second's read must come after the first's write, or its write
+    drops the first rule (and each then finds its own rule in place)."""
+    allow_aws_replication_rule_count()
+    spec = Spec.model_validate({**SPEC.model_dump(mode="json", exclude_none=True),
+                                "destination_regions": ["us-west-2", "eu-west-1"],
+                                "repositories": [{"name": "web", "replicate_to": ["us-west-2"]},
+                                                 {"name": "api"}]})
+    assert apply_plan(ctx, plan_for(ctx, spec, DiffOptions("proj")), ApplyOptions()).ok
+    ecr = boto3.client("ecr", region_name="us-east-1")
+    ecr.put_replication_configuration(replicationConfiguration={"rules": []})  # rules only
+    first, second = [c for c in plan_for(ctx, spec, DiffOptions("proj")).changes
+                     if c.type == "ecr_replication_rule"]
+    second_done = threading.Event()
+
+    def apply_second() -> None:
+        REPLICATION.apply(ctx, second, ApplyOptions())
+        second_done.set()
+
+    reads = ctx.client("ecr", "us-east-1").meta.events
+    first_thread = threading.current_thread()
+    started: list[threading.Thread] = []
+
+    def after_first_read(**_: object) -> None:
+        # Between the first change's read and its write, the second change runs: to the
+        # end unless it has to wait for its turn (then this wait gives up and goes on).
+        if threading.current_thread() is first_thread and not started:
+            started.append(threading.Thread(target=apply_second))
+            started[0].start()
+            second_done.wait(timeout=0.5)
+
+    reads.register("after-call.ecr.DescribeRegistry", after_first_read)
+    REPLICATION.apply(ctx, first, ApplyOptions())
+    started[0].join(timeout=30)
+
+    rules = ecr.describe_registry()["replicationConfiguration"]["rules"]
+    assert sorted(f["filter"] for r in rules for f in r["repositoryFilters"]) == [
+        "apps/api", "apps/web"]
