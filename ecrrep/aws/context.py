@@ -19,6 +19,7 @@ import botocore.session
 from botocore.config import Config
 
 from ecrrep import __version__
+from ecrrep.aws import interrupts
 from ecrrep.aws.connection import FirstContactRetryLimit
 from ecrrep.aws.errors import AwsError, aws_action, one_line
 from ecrrep.aws.inflight import CallsInFlight, lane_of
@@ -187,6 +188,9 @@ class AwsContext:
                 events.register_first(f"needs-retry.{service_event}",
                                       self._retry_limit.needs_retry)
                 events.register("before-call.*.*", self._count_call)
+                # A Ctrl-C noted while this thread held nothing is raised here, before the
+                # call takes an in-flight slot (`ecrrep.aws.interrupts`).
+                events.register_first("before-call.*.*", lambda **_: interrupts.check())
                 self._bound_calls(events, lane_of(service, region))
                 events.register("before-send.*.*", self._count_attempt)
                 self._clients[key] = client

@@ -17,6 +17,8 @@ from typing import TypeVar
 
 import botocore.exceptions
 
+from ecrrep.aws import interrupts
+
 T = TypeVar("T")
 
 
@@ -101,7 +103,7 @@ def retry_on(
     timeout_seconds: float = 120.0,
     on_wait: Callable[[str], None] | None = None,
     message_contains: str = "",
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = interrupts.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> T:
     """Call `call`, retrying while AWS answers with one of `codes` (and, if given, a message

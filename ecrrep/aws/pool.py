@@ -16,6 +16,8 @@ from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
+from ecrrep.aws import interrupts
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -55,6 +57,7 @@ class WorkPool:
         workers are idle: no worker ever waits for an item that no thread is running, so the
         bounded pool cannot deadlock on itself.
         """
+        interrupts.check()
         items = list(items)
         if len(items) <= 1 or self.size == 1:
             return [fn(item) for item in items]
@@ -197,7 +200,7 @@ class _Batch:
                 # Python handler only when the main thread runs again, and the main thread
                 # waits here while the calls in flight may take minutes.
                 while not self._cond.wait_for(self._settled, timeout=SIGNAL_CHECK_SECONDS):
-                    pass
+                    interrupts.check()
         except BaseException:
             # Interrupted (Ctrl-C): start nothing more; the items in flight finish on their own.
             with self._cond:

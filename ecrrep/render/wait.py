@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
+from ecrrep.aws import interrupts
 from ecrrep.replication.model import Report
 
 
@@ -25,7 +26,7 @@ class WaitDisplay:
     def sleep(self, seconds: float) -> None:
         end = time.monotonic() + seconds
         while (left := end - time.monotonic()) > 0:
-            time.sleep(min(0.2, left))
+            interrupts.sleep(min(0.2, left))
             self.progress.update(self.task, completed=min(self.seconds,
                                                           time.monotonic() - self.started))
 

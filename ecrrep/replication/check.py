@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ecrrep.aws import aws_action
+from ecrrep.aws import aws_action, interrupts
 from ecrrep.cleanup.function import metrics
 from ecrrep.replication.backfills import latest_backfills, report_with_backfills
 from ecrrep.replication.compare import gaps_to_classify, make_report, without_setting
@@ -100,7 +100,7 @@ def wait_for_replication(
     seconds: float,
     on_report: Callable[[Report, float], None] = lambda report, left: None,
     clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = interrupts.sleep,
     poll_seconds: float = POLL_SECONDS,
 ) -> Report:
     """Check until replication has settled (healthy, nothing in flight) or `seconds` pass;

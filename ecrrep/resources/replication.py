@@ -21,13 +21,12 @@ from __future__ import annotations
 import copy
 import os
 import random
-import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions
 
-from ecrrep.aws import AwsError, aws_action, error_code
+from ecrrep.aws import AwsError, aws_action, error_code, interrupts
 from ecrrep.aws.actions import CLAIMS_READ, KindActions, grants
 from ecrrep.aws.context import DEFAULT_MAX_ATTEMPTS
 from ecrrep.engine import claims, ownership
@@ -303,7 +302,7 @@ def _write_until_held(ctx: AwsContext, writer: Any, region: str, ours: dict[str,
                 if failures >= _max_attempts() or not _transient(exc.__cause__):
                     raise
                 # botocore's backoff: a random wait of up to 1, 2, 4 ... 20 seconds.
-                time.sleep(random.random() * min(2 ** (failures - 1), MAX_BACKOFF_SECONDS))
+                interrupts.sleep(random.random() * min(2 ** (failures - 1), MAX_BACKOFF_SECONDS))
                 continue
         # Another writer may have replaced the configuration between our read and our
         # write: check that ours is as wanted (by meaning: AWS may add defaults), else

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, Protocol
 
+from ecrrep.aws import interrupts
 from ecrrep.aws.context import AwsContext
 from ecrrep.engine.plan import Plan
 from ecrrep.engine.planner import ApplyEvent, ApplyReport, apply_plan
@@ -79,7 +80,8 @@ def converge(aws: AwsContext, plan: Plan, *, verb: str, force_delete_images: boo
     if not plan.has_changes:
         return ApplyOutcome(plan)
     if confirm is not None:
-        confirm(verb)
+        with interrupts.allowed():  # Ctrl-C at the prompt cancels at once
+            confirm(verb)
     report, interrupted_by = run_changes(aws, plan, force_delete_images, progress)
     return ApplyOutcome(plan, report=report, interrupted_by=interrupted_by,
                         backfills=tuple(start_planned(aws, plan, report)))

@@ -17,7 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws import AWS_EXCEPTIONS, AwsError, aws_action, aws_error, translate_error
+from ecrrep.aws import (
+    AWS_EXCEPTIONS,
+    AwsError,
+    aws_action,
+    aws_error,
+    interrupts,
+    translate_error,
+)
 from ecrrep.engine import backfill
 from ecrrep.replication.backfills import BackfillState, describe_backfill, latest_backfills
 from ecrrep.replication.routing import Destination, destinations_of
@@ -171,7 +178,7 @@ def start_for_project(ctx: AwsContext, spec: Spec, region: str | None) -> list[B
 def wait_for_backfills(ctx: AwsContext, source_region: str, ids: list[str], seconds: float,
                        on_poll: Callable[[list[BackfillState], float], None] = lambda s, t: None,
                        clock: Callable[[], float] = time.monotonic,
-                       sleep: Callable[[float], None] = time.sleep,
+                       sleep: Callable[[float], None] = interrupts.sleep,
                        poll_seconds: float = POLL_SECONDS) -> list[BackfillState]:
     """Describe the backfills until every one has ended or `seconds` pass; the last states."""
     deadline = clock() + max(0.0, seconds)

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ecrrep.aws import interrupts
 from ecrrep.aws.accounts import AccountAccessError, open_destination_accounts
 from ecrrep.aws.connection import credential_variable_problems, endpoint_url_problem
 from ecrrep.aws.context import AwsContext, CallStats
@@ -51,7 +52,14 @@ def aws_session(settings: AwsSettings, on_stats: Callable[[CallStats], None] | N
     """The command's AwsContext. An AWS error leaving the block becomes a WorkflowError of one
     line; on the way out the credentials are registered as secrets (so no output shows them),
     the pool is closed, and `on_stats` gets the run's call counts. With a spec, a context for
-    each of its destinations' accounts is opened and checked first (`ecrrep.aws.accounts`)."""
+    each of its destinations' accounts is opened and checked first (`ecrrep.aws.accounts`).
+    Ctrl-C is raised only where no lock is held (`ecrrep.aws.interrupts`)."""
+    with interrupts.deferred():
+        yield from _aws_session(settings, on_stats, show_traceback, spec)
+
+
+def _aws_session(settings: AwsSettings, on_stats: Callable[[CallStats], None] | None,
+                 show_traceback: bool, spec: Spec | None) -> Iterator[AwsContext]:
     aws = open_context(settings)
     try:
         if spec is not None:

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from ecrrep.aws import retry_on
+from ecrrep.aws import interrupts, retry_on
 
 T = TypeVar("T")
 
@@ -37,7 +37,7 @@ PROPAGATION_TIMEOUT_SECONDS = 120.0
 
 def sleep(seconds: float) -> None:
     """The wait between attempts (tests replace it)."""
-    time.sleep(seconds)
+    interrupts.sleep(seconds)
 
 
 def clock() -> float:
