@@ -8,7 +8,10 @@ with the ownership tag `ecrrep:project=<project>`:
   rule filtering on `<prefix>/` (or, as older versions wrote it, on the bare prefix) is its;
 - `dashboard/<name>`: the CloudWatch dashboard of that name is its;
 - `region/<region>`: it manages resources in that region (found again when the spec drops it);
-- `scanning/<region>`: the registry scanning configuration of that region is its (`scanning:`).
+- `scanning/<region>`: the registry scanning configuration of that region is its (`scanning:`);
+- `destination/<account>/<region>`: it replicates into that registry of another account
+  (`destinations:`), so a rule of ours still naming it is recognised as ours once the spec
+  drops it.
 
 Claims are a resource kind of their own (`ecrrep.resources.claims`), first in dependency
 order: a claim is written before what it claims is created, and deleted after it is deleted.
@@ -39,7 +42,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Claim:
     project: str
-    kind: str  # "prefix" | "dashboard" | "region" | "scanning"
+    kind: str  # "prefix" | "dashboard" | "region" | "scanning" | "destination"
     value: str
     parameter: str
     # Carries the ownership tag of the project its path names (read for our own claims only).
@@ -54,6 +57,7 @@ def desired_claims(spec: Spec) -> list[tuple[str, str]]:
     wanted.extend(("region", region) for region in spec.regions)
     if spec.scanning is not None:
         wanted.extend(("scanning", region) for region in spec.regions)
+    wanted.extend(("destination", f"{d.account_id}/{d.region}") for d in spec.destinations)
     return wanted
 
 
@@ -88,6 +92,12 @@ def claims_dashboard(ctx: AwsContext, spec: Spec, name: str) -> bool:
 def scanning_claimed_regions(ctx: AwsContext, spec: Spec) -> list[str]:
     """The regions whose registry scanning configuration we claim."""
     return sorted({c.value for c in our_claims(ctx, spec, "scanning")})
+
+
+def claimed_destinations(ctx: AwsContext, spec: Spec) -> set[tuple[str, str]]:
+    """(region, account) of every registry in another account we claim to replicate into."""
+    pairs = (c.value.split("/", 1) for c in our_claims(ctx, spec, "destination"))
+    return {(region, account) for account, region in pairs}
 
 
 def prefix_owner(ctx: AwsContext, spec: Spec, prefix: str) -> str | None:

@@ -29,6 +29,7 @@ MEANING = {
     "dashboard": "the CloudWatch dashboard {value}",
     "region": "resources in {value}",
     "scanning": "the registry scanning configuration of {value}",
+    "destination": "replication into the registry of account/region {value}",
 }
 
 

@@ -6,42 +6,36 @@ whole-prefix rule filters (PREFIX_MATCH) on `<prefix>/`, with the slash, so `<pr
 not replicated with ours; it is ours only when this project claims the prefix
 (`ecrrep.engine.claims`). A rule on the bare prefix, as older versions wrote it, is ours under the
 same claim and is replaced. A rule naming repositories is ours when every filter lies under a
-prefix we claim (`<prefix>/...`) and every destination is in this account, as we write them.
-Every other rule is someone else's and is written back exactly as read. Each of our rules is
-one change, written on its own (one PutReplicationConfiguration per changed rule, at most 10):
-apply reports and retries per change, and the verify loop below checks one rule at a time.
-Writes re-read the configuration first and verify afterwards (by meaning), so a concurrent
-writer's rule is not lost; our own rules' changes take turns (`AwsContext.turn`), since each
-stops once its own rule holds and would not notice having dropped another of ours. Filter
-syntax: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_RepositoryFilter.html
+prefix we claim (`<prefix>/...`) and every destination is in this account or a registry of
+another account we claim (`destination` claims), as we write them. Every other rule is someone
+else's and is written back exactly as read. Each of our rules is one change, written on its own
+(one PutReplicationConfiguration per changed rule, at most 10): apply reports and retries per
+change. Each write re-reads the configuration first and verifies afterwards, by meaning
+(`ecrrep.resources.shared.document_writes`), so a concurrent writer's rule is not lost; our own
+rules' changes take turns (`AwsContext.turn`), since each stops once its own rule holds and
+would not notice having dropped another of ours. Filter syntax:
+https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_RepositoryFilter.html
 """
 
 from __future__ import annotations
 
 import copy
-import os
-import random
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-import botocore.exceptions
-
-from ecrrep.aws import AwsError, aws_action, error_code, interrupts
+from ecrrep.aws import aws_action
 from ecrrep.aws.actions import CLAIMS_READ, KindActions, grants
-from ecrrep.aws.context import DEFAULT_MAX_ATTEMPTS
 from ecrrep.engine import claims, ownership
 from ecrrep.engine.diff import DiffOptions, DiffRules, diff_resources
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.replication import strategy
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
+from ecrrep.resources.shared.document_writes import SharedDocument, rewrite_until_held
 
 if TYPE_CHECKING:
     from ecrrep.aws.context import AwsContext
     from ecrrep.spec.models import Spec
 
-# Rounds of read, write, check when other writers keep changing the configuration.
-WRITE_ATTEMPTS = 10
-MAX_BACKOFF_SECONDS = 20
 # ECR's limit on rules in a registry's replication configuration (botocore's model allows 25 in
 # ReplicationRuleList; the API reference and the service quota say 10):
 # https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ReplicationConfiguration.html,
@@ -128,6 +122,22 @@ def deletion_warning(change: Change) -> str | None:
     return DELETION_WARNING.format(source=change.region, regions=", ".join(regions))
 
 
+LEFT_BEHIND_NOTE = (
+    "no longer replicating to {where}: the replicas and the registry policy statement ecrrep "
+    "made there stay, since the spec no longer says how to reach that account; remove them "
+    "there (or list the destination again and run destroy)")
+
+
+def _dropped_other_accounts(rule: dict[str, Any], account_id: str,
+                            listed: frozenset[tuple[str, str]]) -> list[str]:
+    """Our rule's destinations in other accounts that the spec no longer lists, as
+    `region (account N)`."""
+    return sorted(f"{d.get('region')} (account {d.get('registryId')})"
+                  for d in rule.get("destinations", [])
+                  if d.get("registryId") not in (None, account_id)
+                  and (d.get("region"), d.get("registryId")) not in listed)
+
+
 def with_our_rule(rules: list[dict[str, Any]], ours: dict[str, Any] | None,
                   replaced: list[list[dict[str, str]]],
                   read_as: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -207,7 +217,10 @@ class EcrReplicationRuleKind(ResourceKind):
         rules = _read_rules(ctx, spec.source_region)
         claimed = {c.value for c in claims.our_claims(ctx, spec, "prefix")}
         account = ctx.account_id(spec.source_region)
-        others = frozenset(strategy.other_accounts(spec))
+        listed = frozenset(strategy.other_accounts(spec))
+        # Registries of other accounts the spec has dropped are still ours to stop
+        # replicating to: the claims remember them.
+        others = listed | claims.claimed_destinations(ctx, spec)
         mine = _claimed_rule(rules, claimed, account, others)
         named = [i for i, rule in enumerate(rules, start=1)
                  if i != mine and strategy.names_our_repositories(rule, claimed, account, others)]
@@ -220,9 +233,11 @@ class EcrReplicationRuleKind(ResourceKind):
         for index, rule in enumerate(rules, start=1):
             prefix = rule_prefix(rule)
             if index in names:
+                dropped = _dropped_other_accounts(rule, account, listed)
                 found.append(Resource(self.type, spec.source_region, names[index],
                                       rule_attrs(rule), owner=spec.project,
-                                      facts={"prefix": prefix, "proof": "claim"}))
+                                      facts={"prefix": prefix, "proof": "claim",
+                                             **({"left_behind": dropped} if dropped else {})}))
                 continue
             owner = claims.prefix_owner(ctx, spec, prefix) if prefix else None
             found.append(Resource(self.type, spec.source_region, f"kept-rule-{index}",
@@ -260,6 +275,9 @@ class EcrReplicationRuleKind(ResourceKind):
                               or _limit_blocker(foreign, len(desired)))
             if (warning := deletion_warning(change)) is not None:
                 change.notes.append(warning)
+        for change in changes:
+            change.notes.extend(LEFT_BEHIND_NOTE.format(where=where)
+                                for where in change.facts.get("left_behind", []))
         return changes
 
     def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
@@ -269,49 +287,22 @@ class EcrReplicationRuleKind(ResourceKind):
         read_as = rule_from_attrs(change.before) if change.before else None
         replaced = [_filters_of(change.before), _filters_of(change.after)]
         region = change.region
-        # Every write is made from a fresh read. botocore's own retries would send the same
-        # document again after a throttled or lost answer, though another writer may have
-        # changed the configuration in between: that retry would undo their change. So the
-        # write goes through a client that tries once, and a transient failure brings us
-        # back here, to read again.
-        writer = ctx.client("ecr", region, retries=False)
         # Our other rules are other changes, applied at the same time: without turns, two
         # of them read the same configuration and the later write drops the earlier's rule
         # (each then finds its own rule in place and stops).
+        writer = ctx.client("ecr", region, retries=False)
+
+        def write(rules: list[dict[str, Any]]) -> None:
+            with aws_action(f"replication configuration ({region})"):
+                writer.put_replication_configuration(replicationConfiguration={"rules": rules})
+
         with ctx.turn(("ecr replication configuration", ctx.account_id(region), region)):
-            _write_until_held(ctx, writer, region, ours, replaced, read_as)
-
-
-def _write_until_held(ctx: AwsContext, writer: Any, region: str, ours: dict[str, Any] | None,
-                      replaced: list[list[dict[str, str]]],
-                      read_as: dict[str, Any] | None) -> None:
-    """Read, write `ours` in place, read back; again until it holds (another writer may
-    have replaced the configuration in between) or WRITE_ATTEMPTS rounds have passed."""
-    failures = 0
-    for _ in range(WRITE_ATTEMPTS):
-        rules = _read_rules(ctx, region)
-        wanted = with_our_rule(rules, ours, replaced, read_as)
-        if rules_differ(wanted, rules):
-            try:
-                with aws_action(f"replication configuration ({region})"):
-                    writer.put_replication_configuration(
-                        replicationConfiguration={"rules": wanted}
-                    )
-            except AwsError as exc:
-                failures += 1
-                if failures >= _max_attempts() or not _transient(exc.__cause__):
-                    raise
-                # botocore's backoff: a random wait of up to 1, 2, 4 ... 20 seconds.
-                interrupts.sleep(random.random() * min(2 ** (failures - 1), MAX_BACKOFF_SECONDS))
-                continue
-        # Another writer may have replaced the configuration between our read and our
-        # write: check that ours is as wanted (by meaning: AWS may add defaults), else
-        # read and write again. A writer that lost its own rule to ours does the same.
-        if _written(_read_rules(ctx, region), ours, replaced, read_as):
-            return
-    raise AwsError("PutReplicationConfiguration", f"replication configuration ({region})",
-                   "LostUpdate", f"the configuration kept changing under {WRITE_ATTEMPTS} "
-                   "attempts to write it; run apply again")
+            rewrite_until_held(SharedDocument(
+                read=lambda: _read_rules(ctx, region), write=write,
+                with_ours=lambda rules: with_our_rule(rules, ours, replaced, read_as),
+                holds_ours=lambda rules: _written(rules, ours, replaced, read_as),
+                differ=rules_differ, operation="PutReplicationConfiguration",
+                what=f"replication configuration ({region})"))
 
 
 def _claimed_rule(rules: list[dict[str, Any]], prefixes: set[str], account_id: str,
@@ -365,30 +356,6 @@ def _limit_blocker(foreign: int, ours: int = 1) -> str | None:
     return (f"the registry's replication configuration already holds {foreign} rules that are "
             f"not this project's; with ours it would hold {foreign + ours}, and ECR allows "
             f"{MAX_RULES}: remove a rule that is no longer needed, then plan again")
-
-
-def _max_attempts() -> int:
-    """The attempts botocore gives any other call: AWS_MAX_ATTEMPTS, else ecrrep's default."""
-    try:
-        return max(1, int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS))
-    except ValueError:
-        return DEFAULT_MAX_ATTEMPTS
-
-
-_THROTTLING_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "RequestLimitExceeded", "RequestTimeout",
-    "RequestTimeoutException", "PriorRequestNotComplete",
-})
-
-
-def _transient(exc: BaseException | None) -> bool:
-    """What botocore's standard mode would retry: throttling, 5xx, a lost connection."""
-    if isinstance(exc, botocore.exceptions.ClientError):
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return error_code(exc) in _THROTTLING_CODES or status >= 500
-    return isinstance(exc, botocore.exceptions.ConnectionError
-                      | botocore.exceptions.HTTPClientError)
 
 
 def _read_rules(ctx: AwsContext, region: str) -> list[dict[str, Any]]:

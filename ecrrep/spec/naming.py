@@ -133,7 +133,7 @@ def ownership_tags(project: str, extra: dict[str, str]) -> dict[str, str]:
 # each tagged with the ownership tag, in the source region. See `ecrrep.engine.claims`.
 
 CLAIMS_ROOT = "/ecrrep"
-CLAIM_KINDS = ("prefix", "dashboard", "region", "scanning")
+CLAIM_KINDS = ("prefix", "dashboard", "region", "scanning", "destination")
 
 
 def claims_path(project: str) -> str:

@@ -295,3 +295,35 @@ def test_adding_a_destination_in_another_account_backfills_the_images_pushed_bef
     assert digest in {i["imageDigest"] for i in images["imageDetails"]}
     again = cli("plan", "--detailed-exitcode", env=env)
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_dropping_a_destination_in_another_account_stops_replicating_there(cli, aws, write_spec,
+                                                                           tmp_path):
+    """Production goes to us-west-2 only, so the rules name repositories. Once the spec drops
+    the other account, our rules stop naming it (they are still ours: the claims remember the
+    destination), and the plan says what stays there, out of ecrrep's reach."""
+    keys = user_keys(aws, OTHER_ACCOUNT)
+    env = write_profile(tmp_path, "prod-eu", keys)
+
+    def narrowed(spec: dict) -> None:
+        spec["repositories"][0]["replicate_to"] = ["us-west-2"]
+
+    write_spec(edit=lambda spec: (with_destination(profile="prod-eu")(spec), narrowed(spec)))
+    apply(cli, env)
+    write_spec(edit=lambda spec: (repositories_only(spec), narrowed(spec)))
+
+    planned = cli("plan", "--json", env=env)
+
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    notes = [n for c in json.loads(planned.stdout)["resource_changes"]
+             for n in c.get("notes", [])]
+    assert sum(f"no longer replicating to {OTHER_REGION} (account {OTHER_ACCOUNT})" in n
+               for n in notes) == 2  # one per rule
+    apply(cli, env)
+    rules = aws.client("ecr", SOURCE).describe_registry()["replicationConfiguration"]["rules"]
+    assert sorted((sorted(f["filter"] for f in r["repositoryFilters"]),
+                   sorted(d["region"] for d in r["destinations"])) for r in rules) == [
+        ([PRODUCTION], ["us-west-2"]), ([TESTING], ["eu-west-1", "us-west-2"])]
+    there = other_state(aws, keys)
+    assert there["repositories"] == [PRODUCTION, TESTING]  # left, as the plan said
+    assert there["policy"] is not None
