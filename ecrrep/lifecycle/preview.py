@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws import aws_action, aws_error, paginate
+from ecrrep.aws.ecr_images import repository_images
 from ecrrep.lifecycle.evaluate import EXPIRE, TRANSITION, PolicyError, and_rules, lifecycle_actions
 
 if TYPE_CHECKING:
@@ -45,20 +45,9 @@ def annotate_previews(ctx: AwsContext, changes: list[Change],
     if not changes:
         return
     now = now or datetime.now(UTC)
-    images = ctx.map(lambda c: read_images(ctx, c.region, c.name), changes)
+    images = ctx.map(lambda c: repository_images(ctx, c.region, c.name), changes)
     for change, current in zip(changes, images, strict=True):
         preview(change, current, now)
-
-
-def read_images(ctx: AwsContext, region: str, repository: str) -> list[dict[str, Any]]:
-    """Every image of the repository (describe_images, paginated); none if it is gone."""
-    client = ctx.client("ecr", region)
-    with aws_action(f"{repository} ({region})", "DescribeImages"):
-        try:
-            return paginate(client, "describe_images", "imageDetails", repositoryName=repository,
-                            filter={"imageStatus": "ANY"})
-        except aws_error("RepositoryNotFoundException"):
-            return []
 
 
 def preview(change: Change, images: list[dict[str, Any]], now: datetime) -> None:

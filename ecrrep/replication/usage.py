@@ -2,8 +2,9 @@
 changes, and nothing else (a plan that changes no destination makes no call here).
 
 DescribeImages gives each image's `imageSizeInBytes` and `imagePushedAt`
-(https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageDetail.html); it is
-paginated (up to 1,000 images a page) and read with botocore's paginator.
+(https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageDetail.html); the listing is
+the run's shared one (`ecrrep.aws.ecr_images`, which the lifecycle preview may have read
+already), of which the estimate sizes the images in standard storage.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws import aws_action, aws_error, paginate
+from ecrrep.aws.ecr_images import active, repository_images
 from ecrrep.engine.plan import Change
 from ecrrep.replication.cost import (
     RECENT_DAYS,
@@ -39,19 +40,10 @@ def read_usage(ctx: AwsContext, region: str, repositories: Sequence[str],
                now: datetime | None = None) -> dict[str, RepositoryUsage]:
     """Each repository's usage in `region`, all read at once on the context's pool."""
     since = (now or datetime.now(UTC)) - timedelta(days=RECENT_DAYS)
-    details = ctx.map(lambda name: _images(ctx, region, name), list(repositories))
+    details = ctx.map(lambda name: active(repository_images(ctx, region, name)),
+                      list(repositories))
     return {name: usage_of(found, since)
             for name, found in zip(repositories, details, strict=True)}
-
-
-def _images(ctx: AwsContext, region: str, repository: str) -> list[dict[str, Any]]:
-    client = ctx.client("ecr", region)
-    with aws_action(f"{repository} ({region})", "DescribeImages"):
-        try:
-            return paginate(client, "describe_images", "imageDetails",
-                            repositoryName=repository)
-        except aws_error("RepositoryNotFoundException"):
-            return []  # deleted since the plan read it: it holds nothing
 
 
 def plan_cost_estimate(ctx: AwsContext, source_region: str, changes: Sequence[Change],

@@ -25,6 +25,7 @@ from ecrrep.aws import (
     interrupts,
     translate_error,
 )
+from ecrrep.aws.ecr_images import already_read
 from ecrrep.engine import backfill
 from ecrrep.replication.backfills import BackfillState, describe_backfill, latest_backfills
 from ecrrep.replication.routing import Destination, destinations_of
@@ -45,7 +46,10 @@ DEFAULT_WAIT_SECONDS = 1800.0
 
 
 def holds_images(ctx: AwsContext, region: str, repository: str) -> bool:
-    """Whether a repository holds any image: one ListImages of one result."""
+    """Whether a repository holds any image: from the images this run has read (the cost
+    estimate sizes the same repositories), else one ListImages of one result."""
+    if (images := already_read(ctx, region, repository)) is not None:
+        return bool(images)
     with aws_action(f"{repository} ({region})", "ListImages"):
         try:
             answer = ctx.client("ecr", region).list_images(repositoryName=repository,

@@ -106,3 +106,24 @@ def test_a_removed_policy_is_not_previewed(ctx):
     plan = plan_for(fresh, without, DiffOptions("proj"))
     assert {c.action for c in lifecycle_changes(plan).values()} == {"delete"}
     assert describe_images_calls(fresh) == 0
+
+
+def test_a_plan_changing_the_policy_and_the_destinations_reads_the_images_once(ctx):
+    """The lifecycle preview, the backfill check and the cost estimate all need apps/web's
+    images in the source region: one listing serves them all."""
+    from ecrrep.workflows.plan import PlanOptions, plan_changes, plan_cost
+
+    converge(ctx, spec())
+    push(boto3.client("ecr", region_name=REGIONS[0]), "apps/web", "a", ["v1"])
+    changed = spec([{"select": "tagged", "tag_prefixes": ["v"], "keep_last": 1}])
+    changed = changed.model_copy(update={"destination_regions": ["us-west-2", "eu-west-1"]})
+    fresh = AwsContext()
+
+    plan = plan_changes(fresh, changed, PlanOptions())
+    estimate = plan_cost(fresh, changed, plan)
+
+    assert estimate is not None
+    assert any(n.startswith("backfill:") for c in plan.changes for n in c.notes)
+    calls = fresh.stats().calls
+    # The preview's, in each region the policy changes in; none again for the others.
+    assert (calls[("ecr", "DescribeImages")], calls[("ecr", "ListImages")]) == (2, 0)
