@@ -21,7 +21,7 @@ import json
 import random
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws import AwsError, aws_action, aws_error, interrupts
+from ecrrep.aws import AWS_EXCEPTIONS, AwsError, aws_action, aws_error, interrupts
 from ecrrep.aws.actions import KindActions, grants
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.replication import registry_policy as document
@@ -105,10 +105,10 @@ def _write_until_held(ctx: AwsContext, writer: Any, region: str, sid: str,
     for _ in range(WRITE_ATTEMPTS):
         policy = read_policy(ctx, region)
         try:
-            _put(writer, region, policy, document.with_ours(policy, sid, ours))
-        except AwsError as exc:
+            _put(writer, policy, document.with_ours(policy, sid, ours))
+        except AWS_EXCEPTIONS as exc:  # named by the change's label, as any other kind's
             failures += 1
-            if failures >= _max_attempts() or not _transient(exc.__cause__):
+            if failures >= _max_attempts() or not _transient(exc):
                 raise
             # botocore's backoff: a random wait of up to 1, 2, 4 ... 20 seconds.
             interrupts.sleep(random.random() * min(2 ** (failures - 1), MAX_BACKOFF_SECONDS))
@@ -120,18 +120,17 @@ def _write_until_held(ctx: AwsContext, writer: Any, region: str, sid: str,
                    "run apply again")
 
 
-def _put(writer: Any, region: str, policy: dict[str, Any] | None,
+def _put(writer: Any, policy: dict[str, Any] | None,
          wanted: dict[str, Any] | None) -> None:
     """One write turning `policy` into `wanted`: none when they mean the same."""
-    with aws_action(f"registry policy ({region})"):
-        if wanted is None:
-            if policy is not None:
-                try:
-                    writer.delete_registry_policy()
-                except aws_error(NOT_FOUND):
-                    pass  # gone already
-        elif document.policies_differ(wanted, policy):
-            writer.put_registry_policy(policyText=json.dumps(wanted))
+    if wanted is None:
+        if policy is not None:
+            try:
+                writer.delete_registry_policy()
+            except aws_error(NOT_FOUND):
+                pass  # gone already
+    elif document.policies_differ(wanted, policy):
+        writer.put_registry_policy(policyText=json.dumps(wanted))
 
 
 KIND = EcrRegistryPolicyKind()

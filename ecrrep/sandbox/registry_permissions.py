@@ -3,13 +3,12 @@ allows it, as ECR requires; moto's replication (and the sandbox's without aws-li
 into any registry.
 
 Follows https://docs.aws.amazon.com/AmazonECR/latest/userguide/registry-permissions-create-replication.html:
-"A registry policy must grant permission for the ecr:ReplicateImage API action ... You can
-also grant permission for the ecr:CreateRepository permission, which allows Amazon ECR to
-create repositories in your registry if they don't exist already. If the ecr:CreateRepository
-permission isn't provided, a repository with the same name as the source repository must be
-created manually in your registry. If neither is done, replication fails." The policy is the
-destination's only (https://docs.aws.amazon.com/AmazonECR/latest/userguide/replication.html,
-"Cross-account replication policy requirements"); within one account none is needed.
+the destination registry's policy must grant the source `ecr:ReplicateImage`, and
+`ecr:CreateRepository` lets ECR create a repository not there yet (else one of that name must
+exist already); "If neither is done, replication fails." Only the destination needs a policy,
+and only for another account
+(https://docs.aws.amazon.com/AmazonECR/latest/userguide/replication.html, "Cross-account
+replication policy requirements").
 
 So, while aws-like is on, a replication to a registry of another account is FAILED, and
 nothing arrives, unless the policy of that registry (account and Region) allows the source
@@ -17,7 +16,8 @@ account `ecr:ReplicateImage` on the repository's ARN, and `ecr:CreateRepository`
 repository is not there yet. Pushes and backfills alike: both replicate through
 `replication`. AWS documents DescribeImageReplicationStatus's failureCode but not its values
 (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageReplicationStatus.html);
-the sandbox's codes name the permission missing.
+the sandbox's codes name the permission missing. (The status has no failure reason field,
+in the API reference or botocore's model.)
 
 The policy is evaluated as IAM does for what these statements say: an explicit Deny wins over
 any Allow; a statement names the source account as `arn:aws:iam::<account>:root`, the bare

@@ -176,3 +176,49 @@ def test_a_policy_that_keeps_changing_under_us_fails_after_a_bounded_number_of_w
         f"under {WRITE_ATTEMPTS} attempts to write it; run apply again")
     assert puts(ctx) == WRITE_ATTEMPTS
     assert sids() == ["TheirPull"]
+
+
+def refuse_puts(ctx, code: str, times: int) -> list[str]:
+    """The first `times` PutRegistryPolicy calls of this context fail with `code` (before
+    they take an in-flight slot); returns the list each attempt is noted in."""
+    from botocore.exceptions import ClientError
+
+    attempts: list[str] = []
+
+    def refuse(**_: object) -> None:
+        attempts.append(code)
+        if len(attempts) <= times:
+            raise ClientError({"Error": {"Code": code, "Message": "no"}}, "PutRegistryPolicy")
+
+    for retries in (True, False):
+        ctx.client("ecr", REGION, retries=retries).meta.events.register_first(
+            "before-call.ecr.PutRegistryPolicy", refuse)
+    return attempts
+
+
+def test_a_throttled_write_is_made_again_from_a_fresh_read(ctx, monkeypatch):
+    monkeypatch.setattr("ecrrep.aws.interrupts.sleep", lambda seconds: None)
+    attempts = refuse_puts(ctx, "ThrottlingException", times=1)
+    put_policy(FOREIGN)
+    reads: list[bool] = []
+    ctx.client("ecr", REGION).meta.events.register(
+        "after-call.ecr.GetRegistryPolicy", lambda **_: reads.append(True))
+
+    KIND.create(ctx, change("proj"), ApplyOptions())
+
+    assert len(attempts) == 2
+    assert len(reads) == 3  # read, (throttled write), read, write, read back
+    assert sids() == ["EcrrepReplicationproj", "TheirPull"]
+
+
+def test_a_refused_write_fails_at_once_named_by_the_change(ctx):
+    attempts = refuse_puts(ctx, "InvalidParameterException", times=1)
+
+    with pytest.raises(AwsError) as failed:
+        KIND.apply(ctx, change("proj"), ApplyOptions())
+
+    assert len(attempts) == 1
+    assert failed.value.line() == (
+        f"PutRegistryPolicy registry policy statement EcrrepReplicationproj ({REGION}): "
+        "InvalidParameterException: no")
+    assert policy() is None
