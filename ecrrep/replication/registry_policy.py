@@ -12,6 +12,7 @@ kept exactly as they are.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 POLICY_VERSION = "2012-10-17"
@@ -48,6 +49,30 @@ def comparable(statement: dict[str, Any]) -> dict[str, Any]:
             value = {k: sorted([v] if isinstance(v, str) else v) for k, v in value.items()}
         out[key] = value
     return out
+
+
+def policies_differ(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+    """Whether two policies differ in meaning: statements compared `comparable`, in any
+    order (AWS may answer them in another); every other key exactly."""
+    return _meaning(a) != _meaning(b)
+
+
+def holds(policy: dict[str, Any] | None, sid: str, ours: dict[str, Any] | None) -> bool:
+    """Whether a policy read back holds our write: our statement as wanted, by meaning, or,
+    for a removal (None), no statement of ours. The others are not ours to check: each
+    written is what we read, and whoever changed one since did so on purpose."""
+    found = find_ours(policy, sid)
+    if ours is None:
+        return found is None
+    return found is not None and comparable(found) == comparable(ours)
+
+
+def _meaning(policy: dict[str, Any] | None) -> Any:
+    if policy is None:
+        return None
+    statements = [comparable(s) if isinstance(s, dict) else s for s in _statements(policy)]
+    rest = {k: v for k, v in policy.items() if k != "Statement"}
+    return rest, sorted(statements, key=lambda s: json.dumps(s, sort_keys=True))
 
 
 def find_ours(policy: dict[str, Any] | None, sid: str) -> dict[str, Any] | None:

@@ -35,6 +35,7 @@ BEHAVIOURS: tuple[str, ...] = (
     "replication_rules",
     "creation_templates",
     "replication",
+    "registry_permissions",
     "deletion_replication",
     "backfill",
     "replication_status",

@@ -11,7 +11,9 @@ Follows https://docs.aws.amazon.com/AmazonECR/latest/userguide/replication.html:
 - a missing destination repository is created by ECR on your behalf, with the repository
   creation template for REPLICATION that matches its name, ECR's defaults otherwise
   (https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-creation-templates.html);
-- replication is single-hop: a replicated image is not replicated again from the destination.
+- replication is single-hop: a replicated image is not replicated again from the destination;
+- a replication may have to pass checks first (`check_before_copy`): into another account's
+  registry, that registry's permissions (`registry_permissions`).
 
 A push schedules one replication per destination, due `replication_delay_seconds` later on
 the sandbox clock; whether it fails is drawn at the push (`replication_failure_rate`, seeded
@@ -81,12 +83,21 @@ _rng = random.Random()
 _rng_settings: settings.SandboxSettings | None = None
 # Called with each finished replication and its outcome (the event behaviour listens).
 _listeners: list[Callable[[Replication, Outcome], None]] = []
+# Asked before each copy: None to go ahead, else the failure code it ends with.
+_checks: list[Callable[[Replication], str | None]] = []
 
 
 def on_replicated(listener: Callable[[Replication, Outcome], None]) -> None:
     """Call listener with each finished replication and its outcome; once per listener."""
     if listener not in _listeners:
         _listeners.append(listener)
+
+
+def check_before_copy(check: Callable[[Replication], str | None]) -> None:
+    """Ask check before each copy: a failure code it answers makes the replication FAILED
+    with that code, and nothing arrives. Once per check."""
+    if check not in _checks:
+        _checks.append(check)
 
 
 def rule_destinations(config: dict[str, Any], repository: str,
@@ -201,6 +212,11 @@ def _replicate(replication: Replication) -> None:
 def _perform(replication: Replication) -> Outcome:
     if replication.fails:
         return Outcome(FAILED, INJECTED_FAILURE_CODE)
+    refused = next((code for check in _checks if (code := check(replication))), None)
+    if refused is not None:
+        log.info("replication of %s@%s to %s refused: %s", replication.repository,
+                 replication.digest, replication.destination, refused)
+        return Outcome(FAILED, refused)
     try:
         _copy(replication)
     except Exception as exc:  # whatever the destination refuses fails this replication
