@@ -18,23 +18,20 @@ our own changes to one registry's policy take turns (`AwsContext.turn`), so they
 from __future__ import annotations
 
 import json
-import random
 from typing import TYPE_CHECKING, Any
 
-from ecrrep.aws import AWS_EXCEPTIONS, AwsError, aws_action, aws_error, interrupts
+from ecrrep.aws import aws_action, aws_error
 from ecrrep.aws.actions import KindActions, grants
 from ecrrep.engine.plan import Change, Resource
 from ecrrep.replication import registry_policy as document
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
-from ecrrep.resources.replication import MAX_BACKOFF_SECONDS, _max_attempts, _transient
+from ecrrep.resources.shared.document_writes import SharedDocument, rewrite_until_held
 
 if TYPE_CHECKING:
     from ecrrep.aws.context import AwsContext
     from ecrrep.spec.models import Spec
 
 NOT_FOUND = "RegistryPolicyNotFoundException"
-# Rounds of read, write, read back when other writers keep changing the policy.
-WRITE_ATTEMPTS = 10
 
 
 class EcrRegistryPolicyKind(ResourceKind):
@@ -90,47 +87,27 @@ def read_policy(ctx: AwsContext, region: str) -> dict[str, Any] | None:
 
 def _write(ctx: AwsContext, region: str, sid: str, ours: dict[str, Any] | None) -> None:
     """Our statement merged into the policy as it is now (removed for None), until a read
-    back shows it so; the policy deleted when ours was its only statement."""
-    # A client that tries once: botocore's retry of a throttled or lost write would send the
-    # same document again, though another writer may have changed the policy in between. A
-    # transient failure brings us back to a fresh read instead.
+    back shows it so; the policy deleted when ours was its only statement. Write errors stay
+    botocore's, named by the change's label as any other kind's."""
     writer = ctx.client("ecr", region, retries=False)
     with ctx.turn(("ecr registry policy", ctx.account_id(region), region)):
-        _write_until_held(ctx, writer, region, sid, ours)
+        rewrite_until_held(SharedDocument(
+            read=lambda: read_policy(ctx, region), write=lambda wanted: _put(writer, wanted),
+            with_ours=lambda policy: document.with_ours(policy, sid, ours),
+            holds_ours=lambda policy: document.holds(policy, sid, ours),
+            differ=document.policies_differ, operation="PutRegistryPolicy",
+            what=f"registry policy ({region})"))
 
 
-def _write_until_held(ctx: AwsContext, writer: Any, region: str, sid: str,
-                      ours: dict[str, Any] | None) -> None:
-    failures = 0
-    for _ in range(WRITE_ATTEMPTS):
-        policy = read_policy(ctx, region)
-        try:
-            _put(writer, policy, document.with_ours(policy, sid, ours))
-        except AWS_EXCEPTIONS as exc:  # named by the change's label, as any other kind's
-            failures += 1
-            if failures >= _max_attempts() or not _transient(exc):
-                raise
-            # botocore's backoff: a random wait of up to 1, 2, 4 ... 20 seconds.
-            interrupts.sleep(random.random() * min(2 ** (failures - 1), MAX_BACKOFF_SECONDS))
-            continue
-        if document.holds(read_policy(ctx, region), sid, ours):
-            return
-    raise AwsError("PutRegistryPolicy", f"registry policy ({region})", "LostUpdate",
-                   f"the policy kept changing under {WRITE_ATTEMPTS} attempts to write it; "
-                   "run apply again")
-
-
-def _put(writer: Any, policy: dict[str, Any] | None,
-         wanted: dict[str, Any] | None) -> None:
-    """One write turning `policy` into `wanted`: none when they mean the same."""
-    if wanted is None:
-        if policy is not None:
-            try:
-                writer.delete_registry_policy()
-            except aws_error(NOT_FOUND):
-                pass  # gone already
-    elif document.policies_differ(wanted, policy):
+def _put(writer: Any, wanted: dict[str, Any] | None) -> None:
+    """The policy made `wanted`: deleted for None (ours was its only statement)."""
+    if wanted is not None:
         writer.put_registry_policy(policyText=json.dumps(wanted))
+        return
+    try:
+        writer.delete_registry_policy()
+    except aws_error(NOT_FOUND):
+        pass  # gone already
 
 
 KIND = EcrRegistryPolicyKind()

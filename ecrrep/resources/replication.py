@@ -188,8 +188,9 @@ class EcrReplicationRuleKind(ResourceKind):
     title = "Replication rules"
     rules = DiffRules(reports_kept=True)
     # Ours by the prefix claim; and the repositories exist in every region first, or
-    # replication would create them without our settings.
-    depends_on = ("ownership_claim", "ecr_repository")
+    # replication would create them without our settings; and a registry of another account
+    # lets us replicate into it first, or the images pushed in between fail to replicate.
+    depends_on = ("ownership_claim", "ecr_repository", "ecr_registry_policy")
     iam = KindActions(
         read=(*CLAIMS_READ, grants("none", "ecr:DescribeRegistry")),
         write=(grants("none", "ecr:PutReplicationConfiguration"),

@@ -50,7 +50,9 @@ class SandboxSettings:
                "  limits: KMS key in the repository's Region, 4 KB Lambda environment, "
                "255-character alarm names, 2,048-character trust policies, 500 metrics per "
                "dashboard widget",
-               "  multi-architecture images: an index keeps its children"]
+               "  multi-architecture images: an index keeps its children",
+               "  cross-account replication: only where the destination registry's policy "
+               "allows it"]
               if self.aws_like else []),
         ]
 

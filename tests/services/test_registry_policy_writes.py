@@ -15,7 +15,8 @@ from ecrrep.aws import AwsError
 from ecrrep.engine.plan import Change
 from ecrrep.replication import registry_policy as document
 from ecrrep.resources.base import ApplyOptions
-from ecrrep.resources.registry_policy import KIND, WRITE_ATTEMPTS
+from ecrrep.resources.registry_policy import KIND
+from ecrrep.resources.shared.document_writes import WRITE_ATTEMPTS
 
 REGION = "eu-central-1"
 SOURCE_ACCOUNT = "111111111111"
@@ -172,7 +173,7 @@ def test_a_policy_that_keeps_changing_under_us_fails_after_a_bounded_number_of_w
 
     assert failed.value.code == "LostUpdate"
     assert failed.value.line() == (
-        f"PutRegistryPolicy registry policy ({REGION}): LostUpdate: the policy kept changing "
+        f"PutRegistryPolicy registry policy ({REGION}): LostUpdate: it kept changing "
         f"under {WRITE_ATTEMPTS} attempts to write it; run apply again")
     assert puts(ctx) == WRITE_ATTEMPTS
     assert sids() == ["TheirPull"]

@@ -19,7 +19,7 @@ from typing import Generic, TypeVar
 
 import botocore.exceptions
 
-from ecrrep.aws import AwsError, error_code, interrupts
+from ecrrep.aws import AWS_EXCEPTIONS, AwsError, error_code, interrupts
 from ecrrep.aws.context import DEFAULT_MAX_ATTEMPTS
 
 D = TypeVar("D")
@@ -34,7 +34,7 @@ class SharedDocument(Generic[D]):
     """How to read and write one shared document, and what it means for ours to be in it."""
 
     read: Callable[[], D]
-    write: Callable[[D], None]  # raises AwsError (an aws_action around the call)
+    write: Callable[[D], None]  # raises AwsError, or botocore's error for the engine to name
     with_ours: Callable[[D], D]  # the document as read, with ours put in (or taken out)
     holds_ours: Callable[[D], bool]  # whether a document read back has ours as wanted
     differ: Callable[[D, D], bool]  # whether two documents differ in meaning
@@ -52,9 +52,10 @@ def rewrite_until_held(document: SharedDocument[D]) -> None:
         if document.differ(wanted, current):
             try:
                 document.write(wanted)
-            except AwsError as exc:
+            except AWS_EXCEPTIONS + (AwsError,) as exc:
                 failures += 1
-                if failures >= _max_attempts() or not _transient(exc.__cause__):
+                cause = exc.__cause__ if isinstance(exc, AwsError) else exc
+                if failures >= _max_attempts() or not _transient(cause):
                     raise
                 # botocore's backoff: a random wait of up to 1, 2, 4 ... 20 seconds.
                 interrupts.sleep(random.random() * min(2 ** (failures - 1), MAX_BACKOFF_SECONDS))
