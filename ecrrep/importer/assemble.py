@@ -16,6 +16,8 @@ from ecrrep.importer.lifecycle import import_lifecycle
 from ecrrep.importer.policies import Roles, import_access, roles_in_policies
 from ecrrep.importer.scanning import KIND as SCANNING_KIND
 from ecrrep.importer.scanning import scanning_section
+from ecrrep.importer.templates import KIND as TEMPLATES_KIND
+from ecrrep.importer.templates import spec_problem, templates_section
 from ecrrep.spec import naming
 from ecrrep.spec.rules import ENVIRONMENT_PATTERN, matches
 
@@ -105,7 +107,27 @@ def spec_dict(registry: Registry) -> tuple[dict[str, Any], list[Note]]:
             # saying it would only draw the warning that it no longer decides.
             if entry.get("scan_on_push") is True:
                 del entry["scan_on_push"]
+    notes += add_templates(spec, registry, roles)
     return spec, notes
+
+
+def add_templates(spec: dict[str, Any], registry: Registry, roles: Roles) -> list[Note]:
+    """`templates:` from the repository creation templates on the prefix, unless the spec
+    cannot hold them (then left out, with the reason: a spec without the block leaves
+    templates as they are)."""
+    regions = [registry.source_region, *spec["destination_regions"]]
+    found = {region: template for region in regions
+             if (template := registry.find(TEMPLATES_KIND, registry.prefix, region))}
+    block, messages = templates_section(found, regions, registry.project, registry.account_id,
+                                        roles)
+    if block is not None:
+        problem = spec_problem({**spec, "templates": block})
+        if problem is None or spec_problem(spec) is not None:
+            spec["templates"] = block
+        else:
+            messages = [f"the repository creation template on the prefix has no spec form "
+                        f"({problem}): left out, and left as it is"]
+    return [Note("templates", m) for m in messages]
 
 
 def destination_order(registry: Registry) -> list[str]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ecrrep.aws import aws_action
 from ecrrep.importer import replication
 from ecrrep.importer.assemble import Note, Registry, residual_notes, spec_dict
+from ecrrep.importer.templates import KIND as TEMPLATES_KIND
 from ecrrep.spec import naming
 from ecrrep.spec.rules import (
     REPOSITORY_NAME_PATTERN,
@@ -81,6 +82,8 @@ def import_registry(ctx: AwsContext, prefix: str, source_region: str,
     found.cleanup_settings, found.cleanup_problem = cleanup_settings(ctx, found)
     spec, notes = spec_dict(found)
     final = validated(spec)
+    if final.templates is None:  # plan then reads no template, and changes none
+        current = [r for r in current if r.type != TEMPLATES_KIND]
     plan = make_plan(final, target, current, DiffOptions(project, adopt=True), kinds)
     return Imported(spec, notes + residual_notes(plan))
 
@@ -136,6 +139,8 @@ def provisional_spec(project: str, source_region: str, regions: list[str], prefi
         # region's scanning configuration are read (the values themselves are not used).
         "monitoring": {"enabled": True, "replication_latency_seconds": 60},
         "scanning": {"type": "BASIC"},
+        # So that the repository creation templates on the prefix are read.
+        "templates": {},
     })
 
 

@@ -1,0 +1,161 @@
+"""`ecrrep import` reads back repository creation templates (`templates:`, only the keys that
+differ from the spec's defaults) and archive lifecycle rules: a spec applied with them comes
+back with them, and the imported spec plans as no change. What it cannot say exactly stays
+the raw policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecrrep.spec.documents import normalise_lifecycle_policy
+from tests.e2e.test_import import changes_other_than_ownership, import_spec, plan_doc
+from tests.support.e2e_account import (
+    DESTINATIONS,
+    PREFIX,
+    PRODUCTION,
+    REGIONS,
+    SOURCE,
+    TESTING,
+    repositories_only,
+)
+from tests.support.e2e_steps import apply_ok
+
+pytestmark = pytest.mark.e2e
+
+ROLE = "arn:aws:iam::123456789012:role/ecr-template-creator"
+ARCHIVING = [
+    {"select": "untagged", "expire_after_days": 2},
+    {"select": "tagged", "tag_prefixes": ["v"], "archive_after_days": 30},
+    {"select": "any", "archive_unpulled_days": 60},
+    {"select": "any", "expire_archived_after_days": 365},
+]
+
+
+def edited(templates: dict | None = None, lifecycle: list | None = None,
+           lifecycle_policy: dict | None = None):
+    def edit(spec: dict) -> None:
+        repositories_only(spec)
+        if templates is not None:
+            spec["templates"] = templates
+        production, testing = spec["repositories"][:2]
+        if lifecycle is not None:
+            production["lifecycle"] = lifecycle
+        if lifecycle_policy is not None:
+            testing.pop("lifecycle", None)
+            testing["lifecycle_policy"] = lifecycle_policy
+    return edit
+
+
+def templates_in(aws, region: str) -> dict[str, dict]:
+    found = aws.client("ecr", region).describe_repository_creation_templates()
+    return {t["prefix"]: t for t in found["repositoryCreationTemplates"]}
+
+
+def round_trips(cli) -> None:
+    """The imported spec changes nothing but ownership, and once applied plans no change."""
+    assert changes_other_than_ownership(plan_doc(cli, "-c", "B.yaml", "--adopt")) == []
+    apply_ok(cli, "-c", "B.yaml")
+    again = cli("plan", "-c", "B.yaml", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_a_template_comes_back_with_only_what_differs_from_the_defaults(cli, aws, write_spec):
+    templates = {
+        "applied_for": ["REPLICATION", "CREATE_ON_PUSH"],
+        "tag_mutability": "MUTABLE_WITH_EXCLUSION", "tag_mutability_exclusions": ["release-*"],
+        "role_arn": ROLE, "resource_tags": {"Team": "DevOps"}, "access": "open",
+        "lifecycle": ARCHIVING[1:],
+    }
+    write_spec(edit=edited(templates))
+    apply_ok(cli)
+    for region in REGIONS:
+        template = templates_in(aws, region)[PREFIX]
+        assert sorted(template["appliedFor"]) == ["CREATE_ON_PUSH", "REPLICATION"]
+        assert template["imageTagMutability"] == "MUTABLE_WITH_EXCLUSION"
+        assert template["customRoleArn"] == ROLE
+
+    _, spec = import_spec(cli)
+
+    assert spec["templates"] == templates
+    round_trips(cli)
+    assert templates_in(aws, SOURCE)[PREFIX]["resourceTags"] == [
+        {"Key": "Team", "Value": "DevOps"}]
+
+
+def test_default_templates_come_back_as_an_empty_block(cli, aws, write_spec):
+    write_spec(edit=edited({}))
+    apply_ok(cli)
+    assert templates_in(aws, SOURCE) == {}
+    assert all(PREFIX in templates_in(aws, region) for region in DESTINATIONS)
+
+    text, spec = import_spec(cli)
+
+    assert spec["templates"] == {} and "templates: {}" in text
+    round_trips(cli)
+
+
+def test_a_template_s_keys_per_region_come_back_as_a_mapping(cli, aws, write_spec):
+    keys = {region: aws.client("kms", region).create_key()["KeyMetadata"]["Arn"]
+            for region in DESTINATIONS}
+    templates = {"encryption": "KMS", "kms_key": keys, "role_arn": ROLE}
+    write_spec(edit=edited(templates))
+    apply_ok(cli)
+    for region in DESTINATIONS:
+        assert templates_in(aws, region)[PREFIX]["encryptionConfiguration"] == {
+            "encryptionType": "KMS", "kmsKey": keys[region]}
+
+    _, spec = import_spec(cli)
+
+    assert spec["templates"] == templates
+    round_trips(cli)
+
+
+def test_without_a_template_the_import_writes_no_block(cli, aws, write_spec):
+    write_spec(edit=edited())
+    apply_ok(cli)
+
+    text, spec = import_spec(cli)
+
+    assert "templates" not in spec and "templates" not in text
+
+
+def test_archive_rules_come_back_as_friendly_rules(cli, aws, write_spec):
+    write_spec(edit=edited(lifecycle=ARCHIVING))
+    apply_ok(cli)
+    text = aws.client("ecr", SOURCE).get_lifecycle_policy(
+        repositoryName=PRODUCTION)["lifecyclePolicyText"]
+    actions = [r["action"] for r in normalise_lifecycle_policy(text)["rules"]]
+    assert actions[1] == {"type": "transition", "targetStorageClass": "archive"}
+
+    _, spec = import_spec(cli)
+
+    production = spec["repositories"][0]
+    assert production["lifecycle"] == ARCHIVING and "lifecycle_policy" not in production
+    round_trips(cli)
+
+
+def test_an_archive_policy_the_rules_cannot_say_exactly_stays_raw(cli, aws, write_spec):
+    # Priorities 10 and 20: the friendly rules number theirs 1, 2.
+    policy = {"rules": [
+        {"rulePriority": 10, "description": "Archive after a month",
+         "selection": {"tagStatus": "any", "countType": "sinceImagePushed",
+                       "countUnit": "days", "countNumber": 30},
+         "action": {"type": "transition", "targetStorageClass": "archive"}},
+        {"rulePriority": 20, "description": "Expire archived after a year",
+         "selection": {"tagStatus": "any", "storageClass": "archive",
+                       "countType": "sinceImageTransitioned", "countUnit": "days",
+                       "countNumber": 365},
+         "action": {"type": "expire"}}]}
+    write_spec(edit=edited(lifecycle_policy=policy))
+    apply_ok(cli)
+    held = aws.client("ecr", SOURCE).get_lifecycle_policy(repositoryName=TESTING)
+    assert normalise_lifecycle_policy(held["lifecyclePolicyText"]) == \
+        normalise_lifecycle_policy(policy)
+
+    text, spec = import_spec(cli)
+
+    testing = spec["repositories"][1]
+    assert "lifecycle" not in testing
+    assert testing["lifecycle_policy"] == normalise_lifecycle_policy(policy)
+    assert "lifecycle kept as the raw policy: rule priorities are not 1, 2, 3" in text
+    round_trips(cli)
