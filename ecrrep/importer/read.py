@@ -139,7 +139,10 @@ def provisional_spec(project: str, source_region: str, regions: list[str], prefi
         # region's scanning configuration are read (the values themselves are not used).
         "monitoring": {"enabled": True, "replication_latency_seconds": 60},
         "scanning": {"type": "BASIC"},
-        # So that the repository creation templates on the prefix are read.
+        # So that the template kind reads the repository creation template on the prefix in
+        # every region (DescribeRepositoryCreationTemplates with `prefixes`: only that one;
+        # errors ServerException, ValidationException, InvalidParameterException, failures
+        # here): https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeRepositoryCreationTemplates.html
         "templates": {},
     })
 

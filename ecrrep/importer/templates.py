@@ -72,10 +72,10 @@ def template_entry(found: dict[str, Resource], regions: list[str], account_id: s
         entry["role_arn"] = attrs["role_arn"]
     access, note = import_access(attrs.get("repository_policy"), account_id, roles)
     entry.update(access)
-    notes = [f"the template's {note}"] if note else []
+    notes = [f"the template: {note}"] if note else []
     imported = import_lifecycle(attrs.get("lifecycle_policy"))
     entry.update(imported.spec_values())
-    notes += [f"the template's {n}" for n in imported.notes]
+    notes += [f"the template: {n}" for n in imported.notes]
     return without_defaults(entry), notes
 
 

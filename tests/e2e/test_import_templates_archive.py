@@ -159,3 +159,27 @@ def test_an_archive_policy_the_rules_cannot_say_exactly_stays_raw(cli, aws, writ
     assert testing["lifecycle_policy"] == normalise_lifecycle_policy(policy)
     assert "lifecycle kept as the raw policy: rule priorities are not 1, 2, 3" in text
     round_trips(cli)
+
+
+def test_a_template_written_by_hand_is_imported_and_adopted(cli, aws, write_spec):
+    write_spec(edit=edited())
+    apply_ok(cli)
+    for region in DESTINATIONS:
+        aws.client("ecr", region).create_repository_creation_template(
+            prefix=PREFIX, appliedFor=["REPLICATION"], imageTagMutability="MUTABLE",
+            description="written by hand")
+
+    text, spec = import_spec(cli)
+
+    # ecrrep always gives a template a repository policy: the one a missing policy means.
+    assert spec["templates"]["tag_mutability"] == "MUTABLE"
+    assert spec["templates"]["access"] == "custom"
+    assert "# the template: had no repository policy" in text
+    adopted = cli("apply", "-c", "B.yaml", "--adopt", "--auto-approve")
+    assert adopted.returncode == 0, adopted.stdout + adopted.stderr
+    for region in DESTINATIONS:
+        template = templates_in(aws, region)[PREFIX]
+        assert template["description"] == "Managed by ecrrep project container-registry-replication"
+        assert template["imageTagMutability"] == "MUTABLE"
+    again = cli("plan", "-c", "B.yaml", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout + again.stderr
