@@ -55,6 +55,8 @@ class Registry:
     # The repositories (names under the prefix) whose rules send them elsewhere than every
     # destination region → the regions they go to.
     replicate_to: dict[str, list[str]] = field(default_factory=dict)
+    # The (region, account) destinations in other accounts that every rule the spec owns has.
+    other_accounts: list[tuple[str, str]] = field(default_factory=list)
     _index: dict[tuple[str, str, str], Resource] | None = field(default=None, repr=False)
 
     @property
@@ -83,6 +85,7 @@ def spec_dict(registry: Registry) -> tuple[dict[str, Any], list[Note]]:
         "environment": environment,
         "source_region": registry.source_region,
         "destination_regions": destination_order(registry),
+        **({"destinations": destinations_section(registry)} if registry.other_accounts else {}),
         **({"replicate_deletions": True} if registry.replicate_deletions else {}),
         "repository_prefix": registry.prefix,
         "tags": tags,
@@ -128,6 +131,14 @@ def add_templates(spec: dict[str, Any], registry: Registry, roles: Roles) -> lis
             messages = [f"the repository creation template on the prefix has no spec form "
                         f"({problem}): left out, and left as it is"]
     return [Note("templates", m) for m in messages]
+
+
+def destinations_section(registry: Registry) -> list[dict[str, Any]]:
+    """Each destination in another account with `profile: null`, the placeholder the user
+    fills in (or replaces with role_arn): the registry does not say how ecrrep reaches the
+    account, and the spec refuses an entry without one of them before any AWS call."""
+    return [{"region": region, "account_id": account, "profile": None}
+            for region, account in registry.other_accounts]
 
 
 def destination_order(registry: Registry) -> list[str]:

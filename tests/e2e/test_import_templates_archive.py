@@ -1,14 +1,25 @@
 """`ecrrep import` reads back repository creation templates (`templates:`, only the keys that
-differ from the spec's defaults) and archive lifecycle rules: a spec applied with them comes
-back with them, and the imported spec plans as no change. What it cannot say exactly stays
-the raw policy."""
+differ from the spec's defaults), archive lifecycle rules and destinations in other accounts: a
+spec applied with them comes back with them, and the imported spec plans as no change. What it
+cannot say exactly stays the raw policy; how ecrrep reaches another account, which the registry
+does not hold, is a placeholder that `plan` refuses until it is filled in."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from ecrrep.spec.documents import normalise_lifecycle_policy
 from tests.e2e.test_import import changes_other_than_ownership, import_spec, plan_doc
+from tests.e2e.test_other_account_destinations import (
+    OTHER_ACCOUNT,
+    OTHER_REGION,
+    other_state,
+    user_keys,
+    with_destination,
+    write_profile,
+)
 from tests.support.e2e_account import (
     DESTINATIONS,
     PREFIX,
@@ -16,6 +27,8 @@ from tests.support.e2e_account import (
     REGIONS,
     SOURCE,
     TESTING,
+    inventory,
+    replication_rules,
     repositories_only,
 )
 from tests.support.e2e_steps import apply_ok
@@ -183,3 +196,50 @@ def test_a_template_written_by_hand_is_imported_and_adopted(cli, aws, write_spec
         assert template["imageTagMutability"] == "MUTABLE"
     again = cli("plan", "-c", "B.yaml", "--detailed-exitcode")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_a_destination_in_another_account_comes_back_for_the_user_to_say_how_to_reach_it(
+        cli, aws, write_spec, tmp_path):
+    keys = user_keys(aws, OTHER_ACCOUNT)
+    env = write_profile(tmp_path, "prod-eu", keys)
+
+    def narrowed(spec: dict) -> None:
+        with_destination(profile="prod-eu")(spec)
+        spec["repositories"][0]["replicate_to"] = ["eu-west-1"]  # a rule naming it
+
+    write_spec(edit=narrowed)
+    applied = cli("apply", "--auto-approve", env=env)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    there = {"region": OTHER_REGION, "registryId": OTHER_ACCOUNT}
+    rules = replication_rules(aws)
+    assert len(rules) == 2 and all(there in rule["destinations"] for rule in rules)
+
+    text, spec = import_spec(cli)  # reads nothing in the other account: no profile needed
+
+    assert sorted(spec["destination_regions"]) == sorted(DESTINATIONS)
+    assert spec["repositories"][0]["replicate_to"] == ["eu-west-1"]
+    assert spec["destinations"] == [
+        {"region": OTHER_REGION, "account_id": OTHER_ACCOUNT, "profile": None}]
+    assert "FILL IN a profile" in text and "in place of `profile: null`" in text
+    assert "\n  account_id: '222222222222'\n  profile: null\n" in text
+    before, before_there = inventory(aws), other_state(aws, keys)
+
+    refused = cli("plan", "-c", "B.yaml", env=env)
+
+    assert refused.returncode == 1
+    line = text.splitlines().index("- region: eu-central-1") + 1
+    assert (f"B.yaml:{line}: destinations[0]: give exactly one of profile or role_arn "
+            "(got neither)") in refused.stderr
+    assert "nothing was sent to AWS" in refused.stderr
+    assert (inventory(aws), other_state(aws, keys)) == (before, before_there)
+
+    filled = cli.workdir / "B.yaml"
+    filled.write_text(text.replace("\n  profile: null\n", "\n  profile: prod-eu\n"))
+    planned = cli("plan", "--json", "-c", "B.yaml", "--adopt", env=env)
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert changes_other_than_ownership(json.loads(planned.stdout)) == []
+    applied = cli("apply", "--auto-approve", "-c", "B.yaml", env=env)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    again = cli("plan", "-c", "B.yaml", "--detailed-exitcode", env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert all(there in rule["destinations"] for rule in replication_rules(aws))

@@ -1,14 +1,19 @@
-"""What `import` reads back of repository creation templates and archive lifecycle rules, pure:
-the `templates:` block with only what differs from the spec's defaults (or left out, with the
-reason), and archive rules as friendly rules only where they write exactly the same policy."""
+"""What `import` reads back of repository creation templates, archive lifecycle rules and
+destinations in other accounts, pure: the `templates:` block with only what differs from the
+spec's defaults (or left out, with the reason), archive rules as friendly rules only where they
+write exactly the same policy, and `destinations:` with a placeholder the user fills in."""
 
 from __future__ import annotations
 
+import pytest
 import yaml
+from pydantic import ValidationError
 
 from ecrrep.engine.plan import Resource
 from ecrrep.importer.assemble import spec_dict
 from ecrrep.importer.lifecycle import import_lifecycle
+from ecrrep.importer.read import with_stand_in_access
+from ecrrep.importer.replication import destinations, other_accounts
 from ecrrep.importer.yaml_text import spec_yaml
 from ecrrep.resources.creation_templates import attrs_from_answer, request_from_attrs
 from ecrrep.spec import documents
@@ -172,3 +177,47 @@ def test_the_block_writes_back_the_template_it_was_read_from():
     spec, _ = spec_dict(with_templates(read))
     written = desired_attrs(Spec.model_validate(spec), Target(ACCOUNT), "us-west-2")
     assert request_from_attrs("apps", written) == request_from_attrs("apps", read.attrs)
+
+
+def prefix_rule(*destinations: tuple[str, str], filters: tuple[str, ...] = ("apps/",)) -> dict:
+    return {"destinations": [{"region": r, "registryId": a} for r, a in destinations],
+            "repositoryFilters": [{"filter": f, "filterType": "PREFIX_MATCH"} for f in filters]}
+
+
+def test_destinations_in_other_accounts_that_every_rule_of_ours_has_are_the_spec_s():
+    other = ("eu-central-1", "222222222222")
+    rules = [prefix_rule(("us-west-2", ACCOUNT), other),
+             prefix_rule(("us-west-2", ACCOUNT), ("ap-south-1", ACCOUNT), other,
+                         filters=("apps/web",))]
+    assert other_accounts(rules, "apps", ACCOUNT) == [other]
+    regions, notes = destinations(rules, "apps", ACCOUNT, "us-east-1")
+    assert regions == ["us-west-2", "ap-south-1"]
+    (note,) = notes
+    assert note.where == "destinations"
+    assert note.message.startswith("replication to eu-central-1 in account 222222222222 has "
+                                   "no spec form until its entry below says how ecrrep reaches")
+    # One rule of ours without it: the spec cannot say that (its destinations get every
+    # repository), so it is noted, not listed.
+    rules[1]["destinations"].pop()
+    assert other_accounts(rules, "apps", ACCOUNT) == []
+    _, notes = destinations(rules, "apps", ACCOUNT, "us-east-1")
+    assert [n.message for n in notes] == [
+        "replication to eu-central-1 in account 222222222222 has no spec form (not every rule "
+        "of the prefix sends there, and a spec's `destinations` get every repository)"]
+
+
+def test_a_destination_in_another_account_is_written_with_a_placeholder_plan_refuses():
+    found = registry(1)
+    found.other_accounts = [("eu-central-1", "222222222222")]
+    spec, _ = spec_dict(found)
+    assert spec["destinations"] == [
+        {"region": "eu-central-1", "account_id": "222222222222", "profile": None}]
+    assert list(spec).index("destinations") == list(spec).index("destination_regions") + 1
+    assert "\n  account_id: '222222222222'\n  profile: null\n" in spec_yaml(spec, [])
+    with pytest.raises(ValidationError, match=r"destinations\[0\]: give exactly one of "
+                                               r"profile or role_arn \(got neither\)"):
+        Spec.model_validate(spec)
+    # The stand-in the import plans with is never written.
+    assert Spec.model_validate(with_stand_in_access(spec)).destinations[0].profile
+    assert spec["destinations"][0]["profile"] is None
+    assert "destinations" not in spec_dict(registry(1))[0]
