@@ -4,7 +4,8 @@
               resource kind's own `read` on a provisional spec;
 - `function_package` the cleanup function's settings, from the package GetFunction hands out
               (read's one download);
-- `lifecycle` and `policies`: pure, AWS documents → spec values (or why they cannot be);
+- `lifecycle`, `policies` and `templates`: pure, AWS documents → spec values (or why they
+              cannot be);
 - `assemble`  pure: the resources read → a spec dict and notes on what it cannot express;
 - `yaml_text` the spec dict and its notes → commented YAML.
 """

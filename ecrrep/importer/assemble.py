@@ -16,6 +16,8 @@ from ecrrep.importer.lifecycle import import_lifecycle
 from ecrrep.importer.policies import Roles, import_access, roles_in_policies
 from ecrrep.importer.scanning import KIND as SCANNING_KIND
 from ecrrep.importer.scanning import scanning_section
+from ecrrep.importer.templates import KIND as TEMPLATES_KIND
+from ecrrep.importer.templates import spec_problem, templates_section
 from ecrrep.spec import naming
 from ecrrep.spec.rules import ENVIRONMENT_PATTERN, matches
 
@@ -53,6 +55,8 @@ class Registry:
     # The repositories (names under the prefix) whose rules send them elsewhere than every
     # destination region → the regions they go to.
     replicate_to: dict[str, list[str]] = field(default_factory=dict)
+    # The (region, account) destinations in other accounts that every rule the spec owns has.
+    other_accounts: list[tuple[str, str]] = field(default_factory=list)
     _index: dict[tuple[str, str, str], Resource] | None = field(default=None, repr=False)
 
     @property
@@ -81,6 +85,7 @@ def spec_dict(registry: Registry) -> tuple[dict[str, Any], list[Note]]:
         "environment": environment,
         "source_region": registry.source_region,
         "destination_regions": destination_order(registry),
+        **({"destinations": destinations_section(registry)} if registry.other_accounts else {}),
         **({"replicate_deletions": True} if registry.replicate_deletions else {}),
         "repository_prefix": registry.prefix,
         "tags": tags,
@@ -105,7 +110,35 @@ def spec_dict(registry: Registry) -> tuple[dict[str, Any], list[Note]]:
             # saying it would only draw the warning that it no longer decides.
             if entry.get("scan_on_push") is True:
                 del entry["scan_on_push"]
+    notes += add_templates(spec, registry, roles)
     return spec, notes
+
+
+def add_templates(spec: dict[str, Any], registry: Registry, roles: Roles) -> list[Note]:
+    """`templates:` from the repository creation templates on the prefix, unless the spec
+    cannot hold them (then left out, with the reason: a spec without the block leaves
+    templates as they are)."""
+    regions = [registry.source_region, *spec["destination_regions"]]
+    found = {region: template for region in regions
+             if (template := registry.find(TEMPLATES_KIND, registry.prefix, region))}
+    block, messages = templates_section(found, regions, registry.project, registry.account_id,
+                                        roles)
+    if block is not None:
+        problem = spec_problem({**spec, "templates": block})
+        if problem is None or spec_problem(spec) is not None:
+            spec["templates"] = block
+        else:
+            messages = [f"the repository creation template on the prefix has no spec form "
+                        f"({problem}): left out, and left as it is"]
+    return [Note("templates", m) for m in messages]
+
+
+def destinations_section(registry: Registry) -> list[dict[str, Any]]:
+    """Each destination in another account with `profile: null`, the placeholder the user
+    fills in (or replaces with role_arn): the registry does not say how ecrrep reaches the
+    account, and the spec refuses an entry without one of them before any AWS call."""
+    return [{"region": region, "account_id": account, "profile": None}
+            for region, account in registry.other_accounts]
 
 
 def destination_order(registry: Registry) -> list[str]:

@@ -34,25 +34,49 @@ class LifecycleImport:
         return {}
 
 
+# (action type, targetStorageClass, selection storageClass, countType) → the spec rule's count
+# setting: what `documents.lifecycle_rule` writes for each, read the other way. The archive
+# rules: https://docs.aws.amazon.com/AmazonECR/latest/userguide/lifecycle_policy_parameters.html
+# and https://docs.aws.amazon.com/AmazonECR/latest/userguide/archive-image.html.
+_COUNT_SETTINGS: dict[tuple[str, str | None, str, str], str] = {
+    ("expire", None, "standard", "imageCountMoreThan"): "keep_last",
+    ("expire", None, "standard", "sinceImagePushed"): "expire_after_days",
+    ("transition", "archive", "standard", "sinceImagePushed"): "archive_after_days",
+    ("transition", "archive", "standard", "sinceImagePulled"): "archive_unpulled_days",
+    ("expire", None, "archive", "sinceImageTransitioned"): "expire_archived_after_days",
+}
+
+
+def _count_setting(rule: dict[str, Any]) -> tuple[str | None, str]:
+    """The spec's count setting for an ECR rule's action and selection, or None and what the
+    spec cannot say."""
+    selection, action = rule.get("selection") or {}, rule.get("action") or {}
+    kind, target = action.get("type", "expire"), action.get("targetStorageClass")
+    storage, count_type = selection.get("storageClass", "standard"), selection.get("countType")
+    setting = _COUNT_SETTINGS.get((kind, target, storage, count_type))
+    if setting is not None and (count_type == "imageCountMoreThan"
+                                or selection.get("countUnit", "days") == "days"):
+        return setting, ""
+    if (kind, target) not in {(k, t) for k, t, _, _ in _COUNT_SETTINGS}:
+        return None, f"action {kind!r} to {target!r} (the spec's rules expire or archive)"
+    return None, (f"countType {count_type!r} with countUnit {selection.get('countUnit')!r} "
+                  f"on storageClass {storage!r} for action {kind!r}")
+
+
 def friendly_rule(rule: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
     """One ECR rule as a spec rule, or None and why it has no friendly form."""
     selection = rule.get("selection") or {}
-    if (rule.get("action") or {}).get("type", "expire") != "expire":
-        return None, f"action {rule['action'].get('type')!r} (the spec's rules only expire)"
     status = selection.get("tagStatus")
     if status not in ("tagged", "untagged", "any"):
         return None, f"tagStatus {status!r}"
+    setting, why = _count_setting(rule)
+    if setting is None:
+        return None, why
     out: dict[str, Any] = {"select": status}
     for key, spec_key in (("tagPrefixList", "tag_prefixes"), ("tagPatternList", "tag_patterns")):
         if selection.get(key):
             out[spec_key] = list(selection[key])
-    count_type, number = selection.get("countType"), selection.get("countNumber")
-    if count_type == "imageCountMoreThan":
-        out["keep_last"] = number
-    elif count_type == "sinceImagePushed" and selection.get("countUnit", "days") == "days":
-        out["expire_after_days"] = number
-    else:
-        return None, f"countType {count_type!r} with countUnit {selection.get('countUnit')!r}"
+    out[setting] = selection.get("countNumber")
     if rule.get("description"):
         out["description"] = rule["description"]
     return out, None
@@ -60,13 +84,19 @@ def friendly_rule(rule: dict[str, Any]) -> tuple[dict[str, Any] | None, str | No
 
 def _with_default_descriptions_dropped(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Leave out descriptions that are the ones ecrrep writes anyway: a shorter spec."""
+    from pydantic import ValidationError
+
     from ecrrep.spec.models import LifecycleRuleSpec
 
     out = []
     for rule in rules:
         without = {k: v for k, v in rule.items() if k != "description"}
-        if "description" in rule:
-            generated = lifecycle_policy_document(_Holder(LifecycleRuleSpec(**without)))
+        try:
+            spec_rule = LifecycleRuleSpec(**without)
+        except ValidationError:
+            spec_rule = None  # not a rule the spec takes: the exact check refuses it
+        if "description" in rule and spec_rule is not None:
+            generated = lifecycle_policy_document(_Holder(spec_rule))
             if generated["rules"][0].get("description") == rule["description"]:
                 rule = without
         out.append(rule)

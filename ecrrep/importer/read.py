@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ecrrep.aws import aws_action
 from ecrrep.importer import replication
 from ecrrep.importer.assemble import Note, Registry, residual_notes, spec_dict
+from ecrrep.importer.templates import KIND as TEMPLATES_KIND
 from ecrrep.spec import naming
 from ecrrep.spec.rules import (
     REPOSITORY_NAME_PATTERN,
@@ -41,8 +42,7 @@ class Imported:
 def import_registry(ctx: AwsContext, prefix: str, source_region: str,
                     project: str | None = None) -> Imported:
     """Read the registry under `prefix` and return the spec for it, with its notes."""
-    from ecrrep.engine.diff import DiffOptions
-    from ecrrep.engine.planner import make_plan, read_state
+    from ecrrep.engine.planner import read_state
     from ecrrep.resources import all_kinds
     from ecrrep.resources.shared.ecr_listing import records_under_prefix
 
@@ -77,12 +77,36 @@ def import_registry(ctx: AwsContext, prefix: str, source_region: str,
                      replicate_deletions=replication.replicates_deletions(rules, prefix,
                                                                           account_id),
                      replicate_to=replication.replicate_to(rules, prefix, account_id, names,
-                                                           regions))
+                                                           regions),
+                     other_accounts=replication.other_accounts(rules, prefix, account_id))
     found.cleanup_settings, found.cleanup_problem = cleanup_settings(ctx, found)
     spec, notes = spec_dict(found)
-    final = validated(spec)
+    return Imported(spec, notes + still_changed(spec, target, current, project, kinds))
+
+
+def still_changed(spec: dict[str, Any], target: Any, current: list[Any], project: str,
+                  kinds: list[Any]) -> list[Note]:
+    """The notes on what `plan --adopt` with the spec would still change in this account."""
+    from ecrrep.engine.diff import DiffOptions
+    from ecrrep.engine.plan import Plan
+    from ecrrep.engine.planner import make_plan
+
+    final = validated(with_stand_in_access(spec))
+    if final.templates is None:  # plan then reads no template, and changes none
+        current = [r for r in current if r.type != TEMPLATES_KIND]
     plan = make_plan(final, target, current, DiffOptions(project, adopt=True), kinds)
-    return Imported(spec, notes + residual_notes(plan))
+    # Other accounts were not read (the spec does not yet say how to reach them): what the
+    # plan wants there is not a difference this import found.
+    return residual_notes(Plan([c for c in plan.changes if not c.account]))
+
+
+def with_stand_in_access(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec with a stand-in profile for each destination the user must fill in, so that
+    it validates and plans (it is never written, nor used to reach the account)."""
+    if not spec.get("destinations"):
+        return spec
+    return {**spec, "destinations": [{**d, "profile": d["profile"] or "to-fill-in"}
+                                     for d in spec["destinations"]]}
 
 
 def cleanup_settings(ctx: AwsContext, registry: Registry) -> tuple[Any, str]:
@@ -136,6 +160,11 @@ def provisional_spec(project: str, source_region: str, regions: list[str], prefi
         # region's scanning configuration are read (the values themselves are not used).
         "monitoring": {"enabled": True, "replication_latency_seconds": 60},
         "scanning": {"type": "BASIC"},
+        # So that the template kind reads the repository creation template on the prefix in
+        # every region (DescribeRepositoryCreationTemplates with `prefixes`: only that one;
+        # errors ServerException, ValidationException, InvalidParameterException, failures
+        # here): https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeRepositoryCreationTemplates.html
+        "templates": {},
     })
 
 
