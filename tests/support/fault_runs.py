@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,14 +84,32 @@ def one_line_error(stderr: str) -> str:
     return errors[0]
 
 
+@contextmanager
+def sigint_not_ignored() -> Iterator[None]:
+    """SIGINT as a terminal delivers it, inside the block. A shell that starts the suite in
+    the background without job control (`cmd &` in a script) has it ignored, and a process
+    inherits that across exec: the runs started here would never see the Ctrl-C the tests
+    send."""
+    if (signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class BackgroundRun:
     """The installed `ecrrep` running in the background, its output read as it comes;
     `acknowledged` is set once it says it received a signal."""
 
     def __init__(self, args: list[str], env: dict[str, str], cwd: str):
-        self.process = subprocess.Popen([*ecrrep_command(), *args], cwd=cwd, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True)
+        with sigint_not_ignored():
+            self.process = subprocess.Popen([*ecrrep_command(), *args], cwd=cwd, env=env,
+                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                            text=True)
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self.acknowledged = threading.Event()

@@ -13,8 +13,17 @@ import pytest
 from ecrrep.aws import interrupts
 from ecrrep.aws.context import AwsContext
 from ecrrep.aws.pool import WorkPool
+from tests.support.fault_runs import sigint_not_ignored
 
 WAIT = 10  # seconds; only reached when something is broken
+
+
+@pytest.fixture(autouse=True)
+def terminal_sigint():
+    """Python's own SIGINT handler, as under a terminal, even when the suite was started
+    with SIGINT ignored."""
+    with sigint_not_ignored():
+        yield
 
 
 def test_ctrl_c_is_raised_at_the_next_check_not_where_it_arrived():
