@@ -11,7 +11,8 @@ with the ownership tag `ecrrep:project=<project>`:
 - `scanning/<region>`: the registry scanning configuration of that region is its (`scanning:`);
 - `destination/<account>/<region>`: it replicates into that registry of another account
   (`destinations:`), so a rule of ours still naming it is recognised as ours once the spec
-  drops it.
+  drops it; its value ends with how ecrrep reaches that account (`; reach: role_arn=ARN` or
+  `; reach: profile=NAME`, see `reach_of`), so what ecrrep made there can be deleted then.
 
 Claims are a resource kind of their own (`ecrrep.resources.claims`), first in dependency
 order: a claim is written before what it claims is created, and deleted after it is deleted.
@@ -27,7 +28,7 @@ https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-na
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ecrrep.aws import aws_action, paginate
@@ -47,6 +48,35 @@ class Claim:
     parameter: str
     # Carries the ownership tag of the project its path names (read for our own claims only).
     tagged: bool = True
+    # The parameter's value: for a destination claim, how its account is reached (`reach_of`).
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class ClaimedDestination:
+    """A registry of another account we claim, and how its claim says to reach it (both
+    None when the claim records no reach: written by an older ecrrep)."""
+
+    region: str
+    account_id: str
+    profile: str | None = None
+    role_arn: str | None = None
+
+
+REACH_MARK = "; reach: "
+REACH_KEYS = ("role_arn", "profile")
+
+
+def reach_text(profile: str | None = None, role_arn: str | None = None) -> str:
+    """How a destination's account is reached, as its claim's value records it."""
+    return f"role_arn={role_arn}" if role_arn else f"profile={profile}" if profile else ""
+
+
+def reach_of(text: str) -> dict[str, str]:
+    """{"role_arn": ARN} or {"profile": NAME} from a claim's value; {} when it records none."""
+    _, mark, reach = text.partition(REACH_MARK)
+    key, equals, value = reach.partition("=")
+    return {key: value} if mark and equals and key in REACH_KEYS and value else {}
 
 
 def desired_claims(spec: Spec) -> list[tuple[str, str]]:
@@ -100,6 +130,15 @@ def claimed_destinations(ctx: AwsContext, spec: Spec) -> set[tuple[str, str]]:
     return {(region, account) for account, region in pairs}
 
 
+def claimed_destination_reaches(ctx: AwsContext, spec: Spec) -> list[ClaimedDestination]:
+    """Every registry of another account we claim, with the reach its claim records."""
+    found = []
+    for claim in our_claims(ctx, spec, "destination"):
+        account, _, region = claim.value.partition("/")
+        found.append(ClaimedDestination(region, account, **reach_of(claim.text)))
+    return sorted(found, key=lambda d: (d.account_id, d.region))
+
+
 def prefix_owner(ctx: AwsContext, spec: Spec, prefix: str) -> str | None:
     """The project that claims `prefix`: ours first, else another one, else None."""
     owners = {c.project for c in all_claims(ctx, spec)
@@ -131,13 +170,13 @@ def _read(ctx: AwsContext, spec: Spec) -> list[Claim]:
     for parameter in parameters:
         parsed = naming.parse_claim_parameter_name(parameter["Name"])
         if parsed is not None:
-            found.append(Claim(*parsed, parameter=parameter["Name"]))
+            found.append(Claim(*parsed, parameter=parameter["Name"],
+                               text=parameter.get("Value", "")))
     ours = [c for c in found if c.project == spec.project]
     tagged = ctx.map(lambda c: claim_tags(ctx, spec.source_region, c.parameter), ours)
     checked = {c.parameter: is_owned(tags, spec.project)
                for c, tags in zip(ours, tagged, strict=True)}
-    return [Claim(c.project, c.kind, c.value, c.parameter, checked.get(c.parameter, True))
-            for c in found]
+    return [replace(c, tagged=checked.get(c.parameter, True)) for c in found]
 
 
 def claim_tags(ctx: AwsContext, region: str, parameter: str) -> dict[str, str]:

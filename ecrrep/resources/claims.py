@@ -4,6 +4,12 @@ the source region, each tagged with our ownership tag (what they mean: `ecrrep.e
 First in dependency order, so a claim is created before anything it claims and deleted after
 everything it claimed. Under `--adopt-from P`, P's claim on an overlapping prefix is deleted
 with the transfer (ours replaces it), or P would keep claiming what is now ours.
+
+A destination claim's value also records how its account is reached (`reach`): when the spec
+changes it, the value is rewritten (PutParameter with Overwrite; tags are added to an existing
+parameter with AddTagsToResource, never with PutParameter's Tags:
+https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html), so the
+claim still says how to reach that account once the spec drops the destination.
 """
 
 from __future__ import annotations
@@ -34,11 +40,13 @@ MEANING = {
 
 
 def claim_resource(region: str, project: str, kind: str, value: str, tagged: bool = True,
-                   ) -> Resource:
+                   reach: str | None = None) -> Resource:
+    """A claim; `reach` (a destination claim's only) is how its account is reached."""
     tags = {naming.OWNERSHIP_TAG: project} if tagged else {}
+    attrs = {"tags": tags, **({"reach": reach} if kind == "destination" else {})}
     return Resource(
         "ownership_claim", region, naming.claim_parameter_name(project, kind, value),
-        {"tags": tags}, owned=False, owner=project if tagged else None,
+        attrs, owned=False, owner=project if tagged else None,
         facts={"claim": kind, "value": value,
                "summary": [f"claims {MEANING[kind].format(value=value)}"]})
 
@@ -57,16 +65,19 @@ class OwnershipClaimKind(ResourceKind):
                 grants("prefix_claims", "ssm:DeleteParameter")))
 
     def desired(self, spec: Spec, target: Target) -> list[Resource]:
-        return [replace(claim_resource(spec.source_region, spec.project, kind, value),
-                        owned=True)
+        reaches = {f"{d.account_id}/{d.region}": claims.reach_text(d.profile, d.role_arn)
+                   for d in spec.destinations}
+        return [replace(claim_resource(spec.source_region, spec.project, kind, value,
+                                       reach=reaches.get(value, "")), owned=True)
                 for kind, value in claims.desired_claims(spec)]
 
     def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
         found = []
         for claim in claims.all_claims(ctx, spec):
             if claim.project == spec.project:
-                resource = claim_resource(spec.source_region, claim.project, claim.kind,
-                                          claim.value, claim.tagged)
+                resource = claim_resource(
+                    spec.source_region, claim.project, claim.kind, claim.value, claim.tagged,
+                    reach=claims.reach_text(**claims.reach_of(claim.text)))
                 found.append(replace(resource, owned=claim.tagged))
             elif claim in claims.other_projects_overlapping(ctx, spec):
                 found.append(claim_resource(spec.source_region, claim.project, claim.kind,
@@ -86,9 +97,14 @@ class OwnershipClaimKind(ResourceKind):
         _create(ctx.client("ssm", change.region), change)
 
     def update(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
-        ctx.client("ssm", change.region).add_tags_to_resource(
-            ResourceType="Parameter", ResourceId=change.name,
-            Tags=dict_to_tags((change.after or {})["tags"]))
+        client = ctx.client("ssm", change.region)
+        before, after = change.before or {}, change.after or {}
+        if before.get("reach") != after.get("reach"):
+            # Overwrite takes no Tags: the tags stay as they are, or are added just below.
+            client.put_parameter(Name=change.name, Value=_value(change), Overwrite=True)
+        if before.get("tags") != after["tags"]:
+            client.add_tags_to_resource(ResourceType="Parameter", ResourceId=change.name,
+                                        Tags=dict_to_tags(after["tags"]))
 
     def delete(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:
         try:
@@ -112,16 +128,22 @@ def _create(client: Any, change: Change) -> None:
     """Create with the ownership tag (PutParameter takes tags only when it creates). A
     parameter already there is ours only if it carries our tag (a retried create)."""
     tags = (change.after or {})["tags"]
-    value = "; ".join(change.facts.get("summary") or ["ecrrep ownership claim"])
     try:
         client.put_parameter(
-            Name=change.name, Value=f"ecrrep {value}", Type="String",
+            Name=change.name, Value=_value(change), Type="String",
             Description="Written by ecrrep: an ownership claim of the project it names",
             Tags=dict_to_tags(tags))
     except aws_error("ParameterAlreadyExists"):
         found = client.list_tags_for_resource(ResourceType="Parameter", ResourceId=change.name)
         claim_if_ours(tags_to_dict(found.get("TagList")), tags, appeared_unowned(
             "PutParameter", f"claim {change.name}", "a parameter"))
+
+
+def _value(change: Change) -> str:
+    """The parameter's value: what it claims, then, for a destination, how it is reached."""
+    value = "; ".join(change.facts.get("summary") or ["ecrrep ownership claim"])
+    reach = (change.after or {}).get("reach")
+    return f"ecrrep {value}{claims.REACH_MARK}{reach}" if reach else f"ecrrep {value}"
 
 
 KIND = OwnershipClaimKind()
