@@ -1,11 +1,13 @@
-"""Sessions in the accounts of the spec's `destinations`, checked before any change.
+"""Sessions in the accounts of the spec's `destinations`, checked before any change, and in
+those of the destinations the spec has dropped (as their claims say to reach them), so what
+ecrrep made there can be deleted.
 
 A destination names how ecrrep reaches its account: a named profile (a botocore session of
 that profile) or a role to assume with this run's own credentials (botocore's assume-role
 fetcher and its deferred, refreshing credentials: the role is assumed on the first call and
 again before the credentials expire; ecrrep never refreshes them itself). Each session must act
 in the destination's account: sts:GetCallerIdentity answers it, else the command stops before
-any change.
+any change (for a dropped destination: its account is left alone, and the plan says why).
 """
 
 from __future__ import annotations
@@ -54,24 +56,56 @@ def open_destination_accounts(ctx: AwsContext, destinations: Sequence[Any],
                 f"account the same profile or role_arn; {NOTHING_CHANGED}")
         if destination.account_id in opened:
             continue
-        session = _session(ctx, destination, where, how)
-        other = ctx.add_account(destination.account_id, session)
-        actual = _caller_account(other, destination.region, where, how)
-        if actual != destination.account_id:
-            raise AccountAccessError(f"{where}: {how} is account {actual}, not "
-                                     f"{destination.account_id}; {NOTHING_CHANGED}")
+        problem = _open(ctx, destination, how)
+        if problem is not None:
+            raise AccountAccessError(f"{where}: {problem}; {NOTHING_CHANGED}")
         opened[destination.account_id] = how
 
 
-def _session(ctx: AwsContext, destination: Any, where: str,
-             how: str) -> botocore.session.Session:
+def open_dropped_accounts(ctx: AwsContext, dropped: Sequence[Any],
+                          opened: set[str]) -> dict[str, str]:
+    """Register a context for each account of `dropped` (destinations the spec no longer
+    lists, with the profile or role_arn their claims recorded) not in `opened`, checked as
+    the spec's are. Never raises: returns, by account, why one could not be reached (its
+    destinations are then left alone)."""
+    problems: dict[str, str] = {}
+    for destination in dropped:
+        account = destination.account_id
+        if account in opened or account in problems:
+            continue
+        if not (destination.profile or destination.role_arn):
+            problems[account] = "its claim records no profile or role_arn"
+            continue
+        how = (f"profile '{destination.profile}'" if destination.profile
+               else f"role {destination.role_arn}")
+        problem = _open(ctx, destination, how)
+        if problem is None:
+            opened.add(account)
+        else:
+            problems[account] = problem
+    return problems
+
+
+def _open(ctx: AwsContext, destination: Any, how: str) -> str | None:
+    """Register a context for the destination's account on `ctx`; None once its credentials
+    are proven to act in that account, else why not (after `how`)."""
     if destination.profile:
         try:
-            return botocore.session.Session(profile=destination.profile)
-        except botocore.exceptions.ProfileNotFound as exc:
-            raise AccountAccessError(f"{where}: {how} is not in the AWS config; "
-                                     f"{NOTHING_CHANGED}") from exc
-    return assumed_role_session(ctx, destination.role_arn, destination.region)
+            session = botocore.session.Session(profile=destination.profile)
+        except botocore.exceptions.ProfileNotFound:
+            return f"{how} is not in the AWS config"
+    else:
+        session = assumed_role_session(ctx, destination.role_arn, destination.region)
+    other = ctx.add_account(destination.account_id, session)
+    try:
+        actual = other.client("sts", destination.region).get_caller_identity()["Account"]
+    except botocore.exceptions.BotoCoreError as exc:  # no credentials, a broken profile
+        return f"{how}: {exc}"
+    except AWS_EXCEPTIONS as exc:
+        return f"{how}: {translate_error(exc).line()}"
+    if actual != destination.account_id:
+        return f"{how} is account {actual}, not {destination.account_id}"
+    return None
 
 
 def assumed_role_session(ctx: AwsContext, role_arn: str,
@@ -106,13 +140,3 @@ class _Given(botocore.credentials.CredentialProvider):
 
     def load(self) -> Any:
         return self._credentials
-
-
-def _caller_account(ctx: AwsContext, region: str, where: str, how: str) -> str:
-    try:
-        return ctx.client("sts", region).get_caller_identity()["Account"]
-    except botocore.exceptions.BotoCoreError as exc:  # no credentials, a broken profile
-        raise AccountAccessError(f"{where}: {how}: {exc}; {NOTHING_CHANGED}") from exc
-    except AWS_EXCEPTIONS as exc:
-        raise AccountAccessError(f"{where}: {how}: {translate_error(exc).line()}; "
-                                 f"{NOTHING_CHANGED}") from exc

@@ -26,6 +26,7 @@ from ecrrep.engine.plan import Change, Resource
 from ecrrep.replication import registry_policy as document
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 from ecrrep.resources.shared.document_writes import SharedDocument, rewrite_until_held
+from ecrrep.resources.shared.other_accounts import managed_destinations
 
 if TYPE_CHECKING:
     from ecrrep.aws.context import AwsContext
@@ -56,13 +57,14 @@ class EcrRegistryPolicyKind(ResourceKind):
     def read(self, ctx: AwsContext, spec: Spec) -> list[Resource]:
         sid = document.statement_id(spec.project)
         found = []
-        for d in spec.destinations:
-            policy = read_policy(ctx.for_account(d.account_id), d.region)
+        # A destination the spec dropped, reachable still, is read too: its statement goes.
+        for region, account in managed_destinations(ctx, spec):
+            policy = read_policy(ctx.for_account(account), region)
             ours = document.find_ours(policy, sid)
             if ours is not None:
-                found.append(Resource(self.type, d.region, sid,
+                found.append(Resource(self.type, region, sid,
                                       {"statement": document.comparable(ours)},
-                                      account=d.account_id))
+                                      account=account))
         return found
 
     def create(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:

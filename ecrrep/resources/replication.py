@@ -31,6 +31,7 @@ from ecrrep.engine.plan import Change, Resource
 from ecrrep.replication import strategy
 from ecrrep.resources.base import ApplyOptions, ResourceKind, Target
 from ecrrep.resources.shared.document_writes import SharedDocument, rewrite_until_held
+from ecrrep.resources.shared.other_accounts import DroppedDestinations, dropped_destinations
 
 if TYPE_CHECKING:
     from ecrrep.aws.context import AwsContext
@@ -124,18 +125,22 @@ def deletion_warning(change: Change) -> str | None:
 
 LEFT_BEHIND_NOTE = (
     "no longer replicating to {where}: the replicas and the registry policy statement ecrrep "
-    "made there stay, since the spec no longer says how to reach that account; remove them "
-    "there (or list the destination again and run destroy)")
+    "made there stay, since the spec no longer says how to reach that account and ecrrep "
+    "could not reach it as its claim says ({why}); remove them there (or list the "
+    "destination again and run destroy)")
 
 
 def _dropped_other_accounts(rule: dict[str, Any], account_id: str,
-                            listed: frozenset[tuple[str, str]]) -> list[str]:
-    """Our rule's destinations in other accounts that the spec no longer lists, as
-    `region (account N)`."""
-    return sorted(f"{d.get('region')} (account {d.get('registryId')})"
-                  for d in rule.get("destinations", [])
-                  if d.get("registryId") not in (None, account_id)
-                  and (d.get("region"), d.get("registryId")) not in listed)
+                            listed: frozenset[tuple[str, str]],
+                            dropped: DroppedDestinations) -> list[list[str]]:
+    """Our rule's destinations in other accounts that the spec no longer lists and whose
+    accounts this run cannot reach to clean up (the others' cleanup is planned), as
+    [`region (account N)`, why]."""
+    left = {(d.get("region"), d.get("registryId")) for d in rule.get("destinations", [])
+            if d.get("registryId") not in (None, account_id)} - listed - set(dropped.reachable)
+    return sorted([f"{region} (account {registry})",
+                   dropped.unreachable.get((region, registry), "no claim records it")]
+                  for region, registry in left)
 
 
 def with_our_rule(rules: list[dict[str, Any]], ours: dict[str, Any] | None,
@@ -234,7 +239,8 @@ class EcrReplicationRuleKind(ResourceKind):
         for index, rule in enumerate(rules, start=1):
             prefix = rule_prefix(rule)
             if index in names:
-                dropped = _dropped_other_accounts(rule, account, listed)
+                dropped = _dropped_other_accounts(rule, account, listed,
+                                                  dropped_destinations(ctx, spec))
                 found.append(Resource(self.type, spec.source_region, names[index],
                                       rule_attrs(rule), owner=spec.project,
                                       facts={"prefix": prefix, "proof": "claim",
@@ -277,8 +283,8 @@ class EcrReplicationRuleKind(ResourceKind):
             if (warning := deletion_warning(change)) is not None:
                 change.notes.append(warning)
         for change in changes:
-            change.notes.extend(LEFT_BEHIND_NOTE.format(where=where)
-                                for where in change.facts.get("left_behind", []))
+            change.notes.extend(LEFT_BEHIND_NOTE.format(where=where, why=why)
+                                for where, why in change.facts.get("left_behind", []))
         return changes
 
     def apply(self, ctx: AwsContext, change: Change, options: ApplyOptions) -> None:

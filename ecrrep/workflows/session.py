@@ -16,6 +16,7 @@ from ecrrep.aws.connection import credential_variable_problems, endpoint_url_pro
 from ecrrep.aws.context import AwsContext, CallStats
 from ecrrep.aws.errors import AWS_EXCEPTIONS, AwsError, translate_error
 from ecrrep.aws.scrub import register_secret
+from ecrrep.resources.shared.other_accounts import dropped_destinations
 from ecrrep.workflows import WorkflowError
 
 if TYPE_CHECKING:
@@ -52,7 +53,8 @@ def aws_session(settings: AwsSettings, on_stats: Callable[[CallStats], None] | N
     """The command's AwsContext. An AWS error leaving the block becomes a WorkflowError of one
     line; on the way out the credentials are registered as secrets (so no output shows them),
     the pool is closed, and `on_stats` gets the run's call counts. With a spec, a context for
-    each of its destinations' accounts is opened and checked first (`ecrrep.aws.accounts`).
+    each of its destinations' accounts is opened and checked first (`ecrrep.aws.accounts`), and
+    of each destination it dropped that we still claim (`dropped_destinations`).
     Ctrl-C is raised only where no lock is held (`ecrrep.aws.interrupts`)."""
     with interrupts.deferred():
         yield from _aws_session(settings, on_stats, show_traceback, spec)
@@ -67,6 +69,9 @@ def _aws_session(settings: AwsSettings, on_stats: Callable[[CallStats], None] | 
                 open_destination_accounts(aws, spec.destinations, spec.source_region)
             except AccountAccessError as exc:
                 raise WorkflowError(str(exc)) from exc
+            # And those of destinations the spec dropped, as their claims say (planning reads
+            # the same cached claims); one out of reach is left alone, never an error.
+            dropped_destinations(aws, spec)
         yield aws
     except AWS_EXCEPTIONS + (AwsError,) as exc:
         _register_secrets(aws)
