@@ -152,3 +152,25 @@ def test_a_changed_reach_is_written_to_the_claim(cli, aws, write_spec, tmp_path)
     tags = aws.client("ssm", SOURCE).list_tags_for_resource(
         ResourceType="Parameter", ResourceId=CLAIM)["TagList"]
     assert {"Key": "ecrrep:project", "Value": PROJECT} in tags
+
+
+def test_a_dropped_destination_whose_recorded_role_is_another_accounts_is_left(
+        cli, aws, write_spec):
+    keys = user_keys(aws, OTHER_ACCOUNT)
+    write_spec(edit=with_destination(role_arn=ROLE_ARN))
+    apply(cli, {})
+    before = other_state(aws, keys)
+    wrong = "arn:aws:iam::333333333333:role/ecrrep-replication"
+    aws.client("ssm", SOURCE).put_parameter(
+        Name=CLAIM, Value=claim_value(aws).replace(ROLE_ARN, wrong), Overwrite=True)
+    write_spec(edit=repositories_only)
+
+    planned = cli("plan", "--json", env={})
+
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    plan = json.loads(planned.stdout)
+    assert changes_there(plan) == []
+    (note,) = notes_of(plan)
+    assert (f"could not reach it as its claim says (role {wrong} is account 333333333333, "
+            f"not {OTHER_ACCOUNT})") in note
+    assert other_state(aws, keys) == before
