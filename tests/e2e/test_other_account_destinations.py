@@ -300,8 +300,9 @@ def test_adding_a_destination_in_another_account_backfills_the_images_pushed_bef
 def test_dropping_a_destination_in_another_account_stops_replicating_there(cli, aws, write_spec,
                                                                            tmp_path):
     """Production goes to us-west-2 only, so the rules name repositories. Once the spec drops
-    the other account, our rules stop naming it (they are still ours: the claims remember the
-    destination), and the plan says what stays there, out of ecrrep's reach."""
+    the other account, and its profile is gone from this machine, our rules stop naming it
+    (they are still ours: the claims remember the destination), and the plan says what stays
+    there, out of ecrrep's reach."""
     keys = user_keys(aws, OTHER_ACCOUNT)
     env = write_profile(tmp_path, "prod-eu", keys)
 
@@ -311,6 +312,7 @@ def test_dropping_a_destination_in_another_account_stops_replicating_there(cli, 
     write_spec(edit=lambda spec: (with_destination(profile="prod-eu")(spec), narrowed(spec)))
     apply(cli, env)
     write_spec(edit=lambda spec: (repositories_only(spec), narrowed(spec)))
+    env = write_profile(tmp_path, "someone-else", ("AKIAX", "x"))  # prod-eu is gone here
 
     planned = cli("plan", "--json", env=env)
 
