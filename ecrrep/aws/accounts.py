@@ -43,8 +43,7 @@ def open_destination_accounts(ctx: AwsContext, destinations: Sequence[Any],
     opened: dict[str, str] = {}
     for index, destination in enumerate(destinations):
         where = f"destinations[{index}]"
-        how = (f"profile '{destination.profile}'" if destination.profile
-               else f"role {destination.role_arn}")
+        how = _how(destination)
         if destination.account_id == source_account:
             raise AccountAccessError(
                 f"{where}: account {source_account} is the source account: list "
@@ -76,14 +75,18 @@ def open_dropped_accounts(ctx: AwsContext, dropped: Sequence[Any],
         if not (destination.profile or destination.role_arn):
             problems[account] = "its claim records no profile or role_arn"
             continue
-        how = (f"profile '{destination.profile}'" if destination.profile
-               else f"role {destination.role_arn}")
-        problem = _open(ctx, destination, how)
+        problem = _open(ctx, destination, _how(destination))
         if problem is None:
             opened.add(account)
         else:
             problems[account] = problem
     return problems
+
+
+def _how(destination: Any) -> str:
+    """How a destination's account is reached, as messages name it."""
+    return (f"profile '{destination.profile}'" if destination.profile
+            else f"role {destination.role_arn}")
 
 
 def _open(ctx: AwsContext, destination: Any, how: str) -> str | None:

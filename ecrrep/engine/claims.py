@@ -126,8 +126,7 @@ def scanning_claimed_regions(ctx: AwsContext, spec: Spec) -> list[str]:
 
 def claimed_destinations(ctx: AwsContext, spec: Spec) -> set[tuple[str, str]]:
     """(region, account) of every registry in another account we claim to replicate into."""
-    pairs = (c.value.split("/", 1) for c in our_claims(ctx, spec, "destination"))
-    return {(region, account) for account, region in pairs}
+    return {(d.region, d.account_id) for d in claimed_destination_reaches(ctx, spec)}
 
 
 def claimed_destination_reaches(ctx: AwsContext, spec: Spec) -> list[ClaimedDestination]:

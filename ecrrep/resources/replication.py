@@ -235,16 +235,16 @@ class EcrReplicationRuleKind(ResourceKind):
         names = dict(zip(ours, strategy.rule_names(spec.project, [
             (i == mine, strategy.regions_of(rules[i - 1], account if others else None))
             for i in ours]), strict=True))
+        dropped = dropped_destinations(ctx, spec)
         found: list[Resource] = []
         for index, rule in enumerate(rules, start=1):
             prefix = rule_prefix(rule)
             if index in names:
-                dropped = _dropped_other_accounts(rule, account, listed,
-                                                  dropped_destinations(ctx, spec))
+                facts: dict[str, Any] = {"prefix": prefix, "proof": "claim"}
+                if left_behind := _dropped_other_accounts(rule, account, listed, dropped):
+                    facts["left_behind"] = left_behind
                 found.append(Resource(self.type, spec.source_region, names[index],
-                                      rule_attrs(rule), owner=spec.project,
-                                      facts={"prefix": prefix, "proof": "claim",
-                                             **({"left_behind": dropped} if dropped else {})}))
+                                      rule_attrs(rule), owner=spec.project, facts=facts))
                 continue
             owner = claims.prefix_owner(ctx, spec, prefix) if prefix else None
             found.append(Resource(self.type, spec.source_region, f"kept-rule-{index}",
